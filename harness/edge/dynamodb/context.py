@@ -1,0 +1,274 @@
+"""What DynamoDB asks IAM for each request: action, table or index ARN, and condition keys.
+
+Follows "Using IAM policy conditions for fine-grained access control" in the DynamoDB
+Developer Guide: dynamodb:LeadingKeys holds the partition-key values a request touches,
+Scan touches none; Batch* are authorised as BatchGetItem/BatchWriteItem once per table with
+every key of that table; Transact* items are authorised as their underlying actions.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.edge.dynamodb.expressions import (
+    ExpressionError,
+    partition_key_values,
+    top_level_names,
+)
+
+
+@dataclass(frozen=True)
+class KeySchema:
+    """A table's partition key name, and each index's, as DescribeTable reports them."""
+
+    hash_key: str
+    range_key: str | None = None
+    index_hash_keys: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class AuthzItem:
+    """One IAM check the request needs."""
+
+    action: str
+    resource: str
+    keys: dict[str, Any]
+
+
+class ContextError(ValueError):
+    """A request whose shape DynamoDB would reject before authorising it."""
+
+
+SchemaLookup = Callable[[str], KeySchema | None]
+
+_ITEM_OPS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}
+
+
+def _scalar(av: Any) -> str | None:
+    """A key attribute value as the string IAM compares (S, N, or base64 B)."""
+    if not isinstance(av, dict) or len(av) != 1:
+        return None
+    ((t, v),) = av.items()
+    if t in ("S", "N") and isinstance(v, str):
+        return v
+    if t == "B":
+        return v if isinstance(v, str) else base64.b64encode(v).decode()
+    return None
+
+
+class DynamoContext:
+    """Builds the authorisation checks for one DynamoDB request."""
+
+    def __init__(self, region: str, account: str, schemas: SchemaLookup) -> None:
+        self.region = region
+        self.account = account
+        self._schemas = schemas
+
+    def table_arn(self, name: str) -> str:
+        if name.startswith("arn:"):
+            return name
+        return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{name}"
+
+    def checks(self, operation: str, params: Mapping[str, Any]) -> list[AuthzItem]:
+        try:
+            return self._checks(operation, params)
+        except ExpressionError as exc:
+            raise ContextError(str(exc)) from None
+        except (AttributeError, TypeError, KeyError) as exc:
+            raise ContextError(f"Invalid request shape for {operation}: {exc}") from None
+
+    def _checks(self, op: str, p: Mapping[str, Any]) -> list[AuthzItem]:
+        action = f"dynamodb:{op}"
+        if op in _ITEM_OPS:
+            return [self._item_check(action, p, op)]
+        if op in ("Query", "Scan"):
+            return [self._read_check(action, op, p)]
+        if op == "BatchGetItem":
+            return [self._batch_get(table, spec) for table, spec in
+                    _require_map(p, "RequestItems").items()]
+        if op == "BatchWriteItem":
+            return [self._batch_write(table, reqs) for table, reqs in
+                    _require_map(p, "RequestItems").items()]
+        if op in ("TransactGetItems", "TransactWriteItems"):
+            return self._transact(p)
+        if op in ("ListTables", "DescribeLimits", "DescribeEndpoints", "ListBackups",
+                  "ListGlobalTables", "ListExports", "ListImports"):
+            return [AuthzItem(action, "*", {})]
+        if op in ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"):
+            return self._partiql(p)
+        table = p.get("TableName") or p.get("ResourceArn") or p.get("TableArn")
+        if isinstance(table, str) and table:
+            return [AuthzItem(action, self.table_arn(table), {})]
+        return [AuthzItem(action, "*", {})]
+
+    def _leading_from_key(self, table: str, key: Mapping[str, Any]) -> list[str]:
+        schema = self._schemas(table)
+        if schema is not None and schema.hash_key in key:
+            v = _scalar(key[schema.hash_key])
+            return [v] if v is not None else []
+        return [s for s in (_scalar(v) for v in key.values()) if s is not None]
+
+    def _item_check(self, action: str, p: Mapping[str, Any], op: str) -> AuthzItem:
+        table = _require_str(p, "TableName")
+        names = p.get("ExpressionAttributeNames") or {}
+        keys: dict[str, Any] = {}
+        if op == "PutItem":
+            item = _require_map(p, "Item")
+            keys["dynamodb:LeadingKeys"] = self._leading_from_key(table, item)
+            keys["dynamodb:Attributes"] = list(item)
+        else:
+            key = _require_map(p, "Key")
+            keys["dynamodb:LeadingKeys"] = self._leading_from_key(table, key)
+            if op == "GetItem":
+                attrs = top_level_names(p.get("ProjectionExpression"), names) or list(
+                    p.get("AttributesToGet") or [])
+                if attrs:
+                    keys["dynamodb:Attributes"] = attrs
+            elif op == "UpdateItem":
+                attrs = list(key) + [a for a in top_level_names(p.get("UpdateExpression"), names)
+                                     if a not in key]
+                attrs += [a for a in (p.get("AttributeUpdates") or {}) if a not in attrs]
+                keys["dynamodb:Attributes"] = attrs
+            else:
+                keys["dynamodb:Attributes"] = list(key)
+        for name in ("ReturnValues", "ReturnConsumedCapacity"):
+            if p.get(name):
+                keys[f"dynamodb:{name}"] = p[name]
+        return AuthzItem(action, self.table_arn(table), keys)
+
+    def _read_check(self, action: str, op: str, p: Mapping[str, Any]) -> AuthzItem:
+        table = _require_str(p, "TableName")
+        index = p.get("IndexName")
+        resource = self.table_arn(table) + (f"/index/{index}" if index else "")
+        names = p.get("ExpressionAttributeNames") or {}
+        keys: dict[str, Any] = {}
+        projection = top_level_names(p.get("ProjectionExpression"), names) or list(
+            p.get("AttributesToGet") or [])
+        if projection:
+            keys["dynamodb:Attributes"] = projection
+        select = p.get("Select") or ("SPECIFIC_ATTRIBUTES" if projection else
+                                     "ALL_PROJECTED_ATTRIBUTES" if index else "ALL_ATTRIBUTES")
+        keys["dynamodb:Select"] = select
+        if p.get("ReturnConsumedCapacity"):
+            keys["dynamodb:ReturnConsumedCapacity"] = p["ReturnConsumedCapacity"]
+        if op == "Query":
+            keys["dynamodb:LeadingKeys"] = self._query_leading(table, index, p, names)
+        return AuthzItem(action, resource, keys)
+
+    def _query_leading(self, table: str, index: str | None, p: Mapping[str, Any],
+                       names: Mapping[str, str]) -> list[str]:
+        schema = self._schemas(table)
+        if schema is None:
+            hash_key = None
+        elif index:
+            hash_key = schema.index_hash_keys.get(index)
+        else:
+            hash_key = schema.hash_key
+        values = p.get("ExpressionAttributeValues") or {}
+        if p.get("KeyConditionExpression"):
+            expr = str(p["KeyConditionExpression"])
+            if hash_key is None:
+                found = [v for k in names.values() for v in
+                         partition_key_values(expr, k, names, values)]
+            else:
+                found = partition_key_values(expr, hash_key, names, values)
+        elif p.get("KeyConditions"):
+            conds = p["KeyConditions"]
+            found = [c["AttributeValueList"][0] for k, c in conds.items()
+                     if (hash_key is None or k == hash_key) and c.get("ComparisonOperator") == "EQ"]
+        else:
+            raise ContextError("Either the KeyConditions or KeyConditionExpression parameter "
+                               "must be specified in the request.")
+        leading = [s for s in (_scalar(v) for v in found) if s is not None]
+        if not leading:
+            raise ContextError("Query condition missed key schema element")
+        return leading
+
+    def _batch_get(self, table: str, spec: Mapping[str, Any]) -> AuthzItem:
+        leading: list[str] = []
+        for key in spec.get("Keys") or []:
+            leading += [k for k in self._leading_from_key(table, key) if k not in leading]
+        keys: dict[str, Any] = {"dynamodb:LeadingKeys": leading}
+        names = spec.get("ExpressionAttributeNames") or {}
+        attrs = top_level_names(spec.get("ProjectionExpression"), names) or list(
+            spec.get("AttributesToGet") or [])
+        if attrs:
+            keys["dynamodb:Attributes"] = attrs
+        return AuthzItem("dynamodb:BatchGetItem", self.table_arn(table), keys)
+
+    def _batch_write(self, table: str, requests: list[Mapping[str, Any]]) -> AuthzItem:
+        leading: list[str] = []
+        attrs: list[str] = []
+        for req in requests:
+            if "PutRequest" in req:
+                item = req["PutRequest"]["Item"]
+            elif "DeleteRequest" in req:
+                item = req["DeleteRequest"]["Key"]
+            else:
+                raise ContextError("WriteRequest must have either PutRequest or DeleteRequest")
+            leading += [k for k in self._leading_from_key(table, item) if k not in leading]
+            attrs += [a for a in item if a not in attrs]
+        return AuthzItem("dynamodb:BatchWriteItem", self.table_arn(table),
+                         {"dynamodb:LeadingKeys": leading, "dynamodb:Attributes": attrs})
+
+    def _transact(self, p: Mapping[str, Any]) -> list[AuthzItem]:
+        out: list[AuthzItem] = []
+        mapping = {"Get": "GetItem", "Put": "PutItem", "Update": "UpdateItem",
+                   "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+        for entry in p.get("TransactItems") or []:
+            if not isinstance(entry, Mapping) or len(entry) != 1:
+                raise ContextError("Each TransactItem must hold exactly one operation")
+            ((kind, spec),) = entry.items()
+            if kind not in mapping:
+                raise ContextError(f"Unknown transact operation {kind}")
+            op = mapping[kind]
+            inner = "GetItem" if op == "ConditionCheckItem" else op
+            check = self._item_check(f"dynamodb:{op}", spec, inner)
+            out.append(check)
+        if not out:
+            raise ContextError("1 validation error detected: Value null at 'transactItems' failed "
+                               "to satisfy constraint: Member must not be null")
+        return out
+
+    def _partiql(self, p: Mapping[str, Any]) -> list[AuthzItem]:
+        statements = [p] if "Statement" in p else list(
+            p.get("Statements") or p.get("TransactStatements") or [])
+        out = []
+        for st in statements:
+            text = str(st.get("Statement", "")).strip()
+            verb = text.split(None, 1)[0].upper() if text else "SELECT"
+            action = {"SELECT": "PartiQLSelect", "INSERT": "PartiQLInsert",
+                      "UPDATE": "PartiQLUpdate", "DELETE": "PartiQLDelete"}.get(verb, "PartiQLSelect")
+            table = _partiql_table(text)
+            out.append(AuthzItem(f"dynamodb:{action}", self.table_arn(table) if table else "*", {}))
+        return out
+
+
+def _partiql_table(text: str) -> str | None:
+    words = text.replace('"', " ").split()
+    upper = [w.upper() for w in words]
+    for marker in ("FROM", "INTO", "UPDATE"):
+        if marker in upper:
+            i = upper.index(marker)
+            if i + 1 < len(words):
+                return words[i + 1].split(".")[0]
+    return None
+
+
+def _require_str(p: Mapping[str, Any], name: str) -> str:
+    v = p.get(name)
+    if not isinstance(v, str) or not v:
+        raise ContextError(f"1 validation error detected: Value null at '{name[0].lower()}"
+                           f"{name[1:]}' failed to satisfy constraint: Member must not be null")
+    return v
+
+
+def _require_map(p: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    v = p.get(name)
+    if not isinstance(v, Mapping) or not v:
+        raise ContextError(f"1 validation error detected: Value null at '{name[0].lower()}"
+                           f"{name[1:]}' failed to satisfy constraint: Member must not be null")
+    return v

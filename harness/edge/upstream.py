@@ -1,0 +1,271 @@
+"""Where authorised requests go: moto in-process (default) or an external AWS-compatible endpoint."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
+
+import boto3
+import botocore.config
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest, AWSResponse
+from botocore.credentials import Credentials
+
+from harness.http import HttpRequest, HttpResponse
+
+ROOT_KEY = "test"
+ROOT_SECRET = "test"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_MOTO_ACCOUNT = "123456789012"
+
+# Headers that describe the caller's own signature; the upstream gets the root's instead.
+_CALLER_AUTH_HEADERS = {"authorization", "x-amz-security-token", "x-amz-date", "host",
+                        "content-length", "connection", "expect", "transfer-encoding"}
+
+_BOTO_CONFIG = botocore.config.Config(
+    retries={"max_attempts": 1, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=120,
+    max_pool_connections=32,
+)
+
+
+def signing_host(service: str, region: str) -> str:
+    """The AWS hostname a service call would go to; moto routes by it."""
+    if service in ("iam", "sts") and region == DEFAULT_REGION:
+        return f"{service}.amazonaws.com"
+    return f"{service}.{region}.amazonaws.com"
+
+
+class Upstream(Protocol):
+    """The resource store behind the edge; every call reaching it acts as the account root."""
+
+    account: str
+    region: str
+    endpoint_label: str
+
+    def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse: ...
+
+    def client(self, service: str, region: str | None = None) -> Any: ...
+
+    def reset(self) -> None: ...
+
+
+class _ClientCache:
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], make: Any) -> Any:
+        with self._lock:
+            c = self._clients.get(key)
+            if c is None:
+                c = make()
+                self._clients[key] = c
+            return c
+
+
+class InProcessMoto:
+    """moto's backends in this process, serialised behind one lock because they are not thread-safe."""
+
+    endpoint_label = "moto (in-process)"
+
+    def __init__(self, region: str = DEFAULT_REGION, account: str = DEFAULT_MOTO_ACCOUNT) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self.region = region
+        self.account = account
+        self.lock = threading.RLock()
+        self._dispatcher = DomainDispatcherApplication(create_backend_app)
+        self._apps: dict[str, Any] = {}
+        self._clients = _ClientCache()
+
+    def _app_for(self, service: str, region: str, environ: dict[str, Any]) -> Any:
+        host = signing_host(service, region)
+        app = self._apps.get(host)
+        if app is None:
+            backend = self._dispatcher.get_backend_for_host(host)
+            app = self._dispatcher.create_app(backend) if backend else None
+            if app is None:
+                app = self._dispatcher.get_application(environ)
+            self._apps[host] = app
+        return app
+
+    def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse:
+        host = signing_host(service, region)
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": req.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": _wsgi_path(req.path),
+            "RAW_URI": req.target,
+            "REQUEST_URI": req.target,
+            "QUERY_STRING": req.query,
+            "SERVER_NAME": host,
+            "SERVER_PORT": "443",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https",
+            "wsgi.input": io.BytesIO(req.body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(req.body)),
+            "HTTP_HOST": host,
+            "HTTP_X_MOTO_ACCOUNT_ID": self.account,
+        }
+        for name, value in req.headers.items():
+            if name in _CALLER_AUTH_HEADERS:
+                continue
+            if name == "content-type":
+                environ["CONTENT_TYPE"] = value
+                continue
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        if "authorization" in req.headers:
+            environ["HTTP_AUTHORIZATION"] = (
+                f"AWS4-HMAC-SHA256 Credential={ROOT_KEY}/20260101/{region}/{service}/aws4_request, "
+                "SignedHeaders=host, Signature=0"
+            )
+        status_holder: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
+            status_holder[:] = [status, headers]
+            return lambda data: None
+
+        with self.lock:
+            app = self._app_for(service, region, environ)
+            chunks = app(environ, start_response)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close:
+                    close()
+        status, headers = status_holder
+        out_headers = [
+            (k, v) for k, v in headers
+            if k.lower() not in ("content-length", "connection", "access-control-allow-origin",
+                                 "server", "date", "transfer-encoding")
+        ]
+        return HttpResponse(int(status.split(" ", 1)[0]), out_headers, body)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        region = region or self.region
+
+        def make() -> Any:
+            c = boto3.session.Session().client(
+                service,
+                region_name=region,
+                endpoint_url="https://upstream.harness.invalid",
+                aws_access_key_id=ROOT_KEY,
+                aws_secret_access_key=ROOT_SECRET,
+                config=_BOTO_CONFIG,
+            )
+            signing = c.meta.service_model.signing_name
+            c.meta.events.register("before-send", self._make_sender(signing, region))
+            return c
+
+        return self._clients.get((service, region), make)
+
+    def _make_sender(self, signing: str, region: str) -> Any:
+        def send(request: Any, **_: Any) -> AWSResponse:
+            parts = urlsplit(request.url)
+            headers = {k.lower(): (v.decode() if isinstance(v, bytes) else v)
+                       for k, v in request.headers.items()}
+            body = request.body or b""
+            if hasattr(body, "read"):
+                body = body.read()
+            if isinstance(body, str):
+                body = body.encode()
+            req = HttpRequest(request.method, parts.path or "/", parts.query, headers, body)
+            resp = self.forward(req, signing, region)
+            raw = _RawBody(resp.body)
+            return AWSResponse(request.url, resp.status, dict(resp.headers), raw)
+
+        return send
+
+    def reset(self) -> None:
+        from moto.moto_api._internal.models import moto_api_backend
+
+        with self.lock:
+            moto_api_backend.reset()
+
+
+class RemoteEndpoint:
+    """An external endpoint (LocalStack, ministack, moto_server) reached over HTTP as its root."""
+
+    def __init__(self, url: str, region: str = DEFAULT_REGION) -> None:
+        import urllib3
+
+        self.url = url.rstrip("/")
+        self.endpoint_label = self.url
+        self.region = region
+        parts = urlsplit(self.url)
+        self._scheme = parts.scheme
+        self._netloc = parts.netloc
+        self._pool = urllib3.PoolManager(maxsize=32, retries=False)
+        self._clients = _ClientCache()
+        self._creds = Credentials(ROOT_KEY, ROOT_SECRET)
+        sts = self.client("sts")
+        self.account = str(sts.get_caller_identity()["Account"])
+
+    def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse:
+        headers = {k: v for k, v in req.headers.items() if k not in _CALLER_AUTH_HEADERS}
+        url = f"{self.url}{req.path}" + (f"?{req.query}" if req.query else "")
+        if "authorization" in req.headers:
+            aws_req = AWSRequest(method=req.method, url=url, data=req.body, headers=headers)
+            SigV4Auth(self._creds, service, region).add_auth(aws_req)
+            headers = dict(aws_req.headers.items())
+        resp = self._pool.request(
+            req.method, url, body=req.body or None, headers=headers,
+            preload_content=True, redirect=False, timeout=120.0,
+        )
+        out = [(k, v) for k, v in resp.headers.items()
+               if k.lower() not in ("content-length", "connection", "transfer-encoding",
+                                    "server", "date")]
+        return HttpResponse(resp.status, out, resp.data)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        region = region or self.region
+        return self._clients.get(
+            (service, region),
+            lambda: boto3.session.Session().client(
+                service, region_name=region, endpoint_url=self.url,
+                aws_access_key_id=ROOT_KEY, aws_secret_access_key=ROOT_SECRET,
+                config=_BOTO_CONFIG,
+            ),
+        )
+
+    def reset(self) -> None:
+        """External endpoints keep their own state; moto_server and LocalStack offer a reset hook."""
+        for path in ("/moto-api/reset", "/_localstack/state/reset"):
+            try:
+                r = self._pool.request("POST", self.url + path, timeout=10.0)
+                if r.status < 300:
+                    return
+            except Exception:
+                continue
+
+
+class _RawBody(io.BytesIO):
+    """The file-like body botocore's response parser reads from."""
+
+    def stream(self, amt: int = 65536, decode_content: bool = True) -> Any:
+        while True:
+            chunk = self.read(amt)
+            if not chunk:
+                return
+            yield chunk
+
+
+def _wsgi_path(path: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(path, encoding="latin-1") if "%" in path else path
+
+
+__all__ = ["DEFAULT_REGION", "ROOT_KEY", "ROOT_SECRET", "InProcessMoto", "RemoteEndpoint",
+           "Upstream", "quote", "signing_host"]

@@ -1,0 +1,90 @@
+"""The embedded target: one process holding the listener, the edge, its upstream and the clock."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.admin import AdminAPI
+from harness.app import HarnessApp
+from harness.changes import ChangeFeed
+from harness.clock import VirtualClock
+from harness.edge.app import Edge
+from harness.edge.upstream import DEFAULT_REGION, InProcessMoto, RemoteEndpoint, Upstream
+from harness.server import HarnessHTTPServer
+
+log = logging.getLogger("harness.target")
+
+
+@dataclass
+class TargetOptions:
+    port: int = 4566
+    region: str = DEFAULT_REGION
+    upstream_url: str | None = None
+    work_dir: Path = Path(".harness")
+    frozen_clock: bool = False
+
+
+class EmbeddedTarget:
+    """Everything `saas-harness up` serves, startable in-process for tests."""
+
+    def __init__(self, options: TargetOptions | None = None) -> None:
+        self.options = opts = options or TargetOptions()
+        self.clock = VirtualClock()
+        if opts.frozen_clock:
+            self.clock.freeze()
+        self.changes = ChangeFeed()
+        self.upstream: Upstream = (RemoteEndpoint(opts.upstream_url, opts.region)
+                                   if opts.upstream_url else InProcessMoto(opts.region))
+        self.edge = Edge(self.upstream, self.clock, self.changes)
+        self._install_services()
+        self.admin = AdminAPI(self.clock, {}, self.reset)
+        self.admin.add_metrics("edge", lambda: dict(self.edge.stats))
+        self.app = HarnessApp(self.edge, self.admin)
+        self.server: HarnessHTTPServer | None = None
+
+    def _install_services(self) -> None:
+        from harness.edge.sts import responses as sts_responses
+
+        sts_responses.install(self.edge)
+
+    @property
+    def port(self) -> int:
+        return self.server.port if self.server else self.options.port
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> EmbeddedTarget:
+        self.server = HarnessHTTPServer(self.app, "127.0.0.1", self.options.port)
+        self.admin.info.update(self.describe())
+        self.server.serve_in_thread()
+        return self
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "region": self.options.region,
+            "account": self.upstream.account,
+            "upstream": self.upstream.endpoint_label,
+        }
+
+    def reset(self) -> None:
+        self.edge.reset()
+        self.clock.reset()
+        if self.options.frozen_clock:
+            self.clock.freeze()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def __enter__(self) -> EmbeddedTarget:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

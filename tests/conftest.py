@@ -1,0 +1,62 @@
+"""Shared fixtures: an embedded target on a free loopback port, boto3 clients, hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import botocore.config
+import pytest
+from hypothesis import HealthCheck, settings
+
+from harness.target import EmbeddedTarget, TargetOptions
+
+settings.register_profile(
+    "ci", derandomize=True, max_examples=40, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "deep", max_examples=600, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+CLIENT_CONFIG = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},
+                                       connect_timeout=5, read_timeout=60)
+
+ClientFactory = Callable[..., Any]
+
+
+def make_client_factory(endpoint: str, region: str = "us-east-1") -> ClientFactory:
+    def client(service: str, *, key: str = "test", secret: str = "test",
+               token: str | None = None, creds: dict[str, str] | None = None) -> Any:
+        if creds is not None:
+            key, secret, token = creds["AccessKeyId"], creds["SecretAccessKey"], creds.get(
+                "SessionToken")
+        return boto3.session.Session().client(
+            service, region_name=region, endpoint_url=endpoint, aws_access_key_id=key,
+            aws_secret_access_key=secret, aws_session_token=token, config=CLIENT_CONFIG)
+
+    return client
+
+
+@pytest.fixture(scope="session")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedTarget]:
+    """One embedded target for the session; tests that need a clean slate use `fresh_target`."""
+    opts = TargetOptions(port=0, work_dir=tmp_path_factory.mktemp("harness"))
+    with EmbeddedTarget(opts) as t:
+        yield t
+
+
+@pytest.fixture
+def fresh_target(tmp_path: Any) -> Iterator[EmbeddedTarget]:
+    with EmbeddedTarget(TargetOptions(port=0, work_dir=tmp_path / "harness")) as t:
+        yield t
+
+
+@pytest.fixture(scope="session")
+def aws(target: EmbeddedTarget) -> ClientFactory:
+    """boto3 clients against the session target; root by default, any credentials on request."""
+    return make_client_factory(target.endpoint)
