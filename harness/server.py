@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import socket
 import socketserver
 import threading
 import traceback
 from collections.abc import Callable
-from typing import BinaryIO
 
 from harness.http import REASONS, HttpRequest, HttpResponse, json_response
 
@@ -30,14 +30,14 @@ class BadRequest(Exception):
         self.status = status
 
 
-def _read_line(rfile: BinaryIO) -> bytes:
+def _read_line(rfile: io.BufferedIOBase) -> bytes:
     line = rfile.readline(MAX_LINE + 1)
     if len(line) > MAX_LINE:
         raise BadRequest(431, "request line or header too long")
     return line
 
 
-def _read_chunked(rfile: BinaryIO) -> bytes:
+def _read_chunked(rfile: io.BufferedIOBase) -> bytes:
     parts: list[bytes] = []
     total = 0
     while True:
@@ -57,7 +57,7 @@ def _read_chunked(rfile: BinaryIO) -> bytes:
         rfile.read(2)
 
 
-def read_request(rfile: BinaryIO, wfile: BinaryIO, client: str) -> HttpRequest | None:
+def read_request(rfile: io.BufferedIOBase, wfile: io.BufferedIOBase, client: str) -> HttpRequest | None:
     """Parse one request from a keep-alive connection; None on a clean close."""
     line = _read_line(rfile)
     while line in (b"\r\n", b"\n"):

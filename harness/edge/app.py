@@ -17,7 +17,7 @@ from harness.edge.dynamodb.schemas import SchemaCache
 from harness.edge.gate import BadRequestParams, Gate, request_params
 from harness.edge.principals import CredentialBook, Principal, root_principal
 from harness.edge.protocols import Operation, ServiceCatalog, ServiceInfo
-from harness.edge.sigv4 import SigV4Error, SignedRequest, parse_authorization, verify
+from harness.edge.sigv4 import SignedRequest, SigV4Error, parse_authorization, verify
 from harness.edge.sts.models import SessionService
 from harness.edge.upstream import ROOT_KEY, ROOT_SECRET, Upstream
 from harness.edge.validate import ParamError, validate
@@ -201,21 +201,28 @@ class Edge:
 
     def authenticate(self, claims: SignedRequest, req: HttpRequest,
                      svc: ServiceInfo) -> Principal | HttpResponse:
+        found = self.identify(claims, req)
+        if isinstance(found, str):
+            return errors.auth_error(svc, found)
+        return found
+
+    def identify(self, claims: SignedRequest, req: HttpRequest) -> Principal | str:
+        """The signing principal, or why not: "unknown_key", "bad_signature" or "expired"."""
         akid = claims.access_key
         if akid == ROOT_KEY:
             principal, secret = self.root, ROOT_SECRET
         else:
             found = self._lookup_key(akid)
             if found is None:
-                return errors.auth_error(svc, "unknown_key")
+                return "unknown_key"
             principal, secret = found
         if not verify(req, claims, secret):
-            return errors.auth_error(svc, "bad_signature")
+            return "bad_signature"
         if principal.session_token is not None:
             if claims.security_token != principal.session_token:
-                return errors.auth_error(svc, "unknown_key")
+                return "unknown_key"
             if principal.expiration is not None and self.clock.now() >= principal.expiration:
-                return errors.auth_error(svc, "expired")
+                return "expired"
         return principal
 
     def _lookup_key(self, akid: str) -> tuple[Principal, str] | None:
@@ -283,4 +290,4 @@ class Edge:
         return self.catalog.service(name)
 
 
-__all__ = ["Call", "Edge", "Observer", "Responder", "UNSIGNED_OPERATIONS"]
+__all__ = ["UNSIGNED_OPERATIONS", "Call", "Edge", "Observer", "Responder"]

@@ -8,6 +8,7 @@ import math
 import re
 import secrets
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.clock import VirtualClock
@@ -15,6 +16,7 @@ from harness.edge.directory import IdentityDirectory, NoSuchEntity, RoleInfo
 from harness.edge.principals import CredentialBook, Principal, new_key_id, new_secret
 from harness.iam import (
     Caller,
+    ContextValue,
     MalformedPolicyDocument,
     PolicyKind,
     RequestContext,
@@ -91,7 +93,7 @@ class SessionService:
 
     def assume_role(self, caller: Principal, req: AssumeRoleRequest,
                     identity_docs: tuple[str, ...], boundary: str | None,
-                    context_keys: dict[str, object]) -> tuple[Principal, int]:
+                    context_keys: Mapping[str, ContextValue]) -> tuple[Principal, int]:
         if caller.kind == "root":
             raise STSError("AccessDenied", "Roles may not be assumed by root accounts.", 403)
         if not SESSION_NAME.match(req.session_name):
