@@ -145,7 +145,7 @@ class Edge:
             principal = principal_or_error
         try:
             params = request_params(req, op)
-            validate(op, params, wire_json=True)
+            validate(op, params, wire_json=svc.protocol not in ("query", "ec2"))
         except BadRequestParams as exc:
             return errors.aws_error(svc, "SerializationException", str(exc)[:300], 400)
         except ParamError as exc:
@@ -182,6 +182,10 @@ class Edge:
         resp = self.upstream.forward(call.req, call.service.signing_name, call.region)
         if resp.status >= 500:
             self.stats["upstream_errors"] += 1
+            if b"NotImplementedError" in resp.body:
+                return errors.aws_error(call.service, "NotImplemented",
+                                        f"{call.op.name} is not implemented by the upstream "
+                                        f"emulator ({self.upstream.endpoint_label}).", 501)
             log.warning("upstream failed %s.%s: %s", call.service.name, call.op.name,
                         resp.body[:2000].decode("utf-8", "replace"))
             return errors.aws_error(

@@ -58,6 +58,12 @@ class IdentityDirectory:
         self._roles: dict[str, tuple[int, RoleInfo]] = {}
         self._users: dict[str, tuple[int, UserInfo]] = {}
         self._managed: dict[str, tuple[int, str]] = {}
+        self._user_boundaries: dict[str, str | None] = {}
+
+    def set_user_boundary(self, user_name: str, policy_arn: str | None) -> None:
+        """Remember a user's boundary for upstreams (moto) that accept but drop it."""
+        with self._lock:
+            self._user_boundaries[user_name] = policy_arn
 
     @property
     def _iam(self) -> Any:
@@ -149,6 +155,8 @@ class IdentityDirectory:
             docs += [self.managed_policy(p["PolicyArn"]) for p in
                      _all(iam, "list_attached_group_policies", "AttachedPolicies", GroupName=g)]
         boundary_arn = (user.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if name in self._user_boundaries:
+            boundary_arn = self._user_boundaries[name]
         tags = {t["Key"]: t["Value"] for t in user.get("Tags", [])}
         return UserInfo(
             name=name,

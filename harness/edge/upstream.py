@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import traceback
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -135,15 +136,22 @@ class InProcessMoto:
             status_holder[:] = [status, headers]
             return lambda data: None
 
-        with self.lock:
-            app = self._app_for(service, region, environ)
-            chunks = app(environ, start_response)
-            try:
-                body = b"".join(chunks)
-            finally:
-                close = getattr(chunks, "close", None)
-                if close:
-                    close()
+        try:
+            with self.lock:
+                app = self._app_for(service, region, environ)
+                chunks = app(environ, start_response)
+                try:
+                    body = b"".join(chunks)
+                finally:
+                    close = getattr(chunks, "close", None)
+                    if close:
+                        close()
+        except Exception as exc:
+            # moto raises (NotImplementedError, KeyError, ...) on input AWS would refuse; the edge
+            # turns every upstream 5xx into a 4xx in the service's shape, so never let it escape.
+            return _upstream_failure(exc)
+        if len(status_holder) != 2:
+            return _upstream_failure(RuntimeError("the upstream app never started a response"))
         status, headers = status_holder
         out_headers = [
             (k, v) for k, v in headers
@@ -259,6 +267,14 @@ class _RawBody(io.BytesIO):
             if not chunk:
                 return
             yield chunk
+
+
+def _upstream_failure(exc: BaseException) -> HttpResponse:
+    """A 5xx (501 for an action moto lacks) whose body says what the upstream raised."""
+    status = 501 if isinstance(exc, NotImplementedError) else 500
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+    return HttpResponse(status, [("Content-Type", "text/plain")],
+                        f"upstream raised {detail}".encode("utf-8", "replace"))
 
 
 def _wsgi_path(path: str) -> str:

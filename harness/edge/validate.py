@@ -27,7 +27,21 @@ def validate(op: Operation, params: dict[str, Any], *, wire_json: bool) -> None:
     shape = op.input_shape
     if shape is None:
         return
+    if not wire_json:
+        _check_required(shape, params)
+        return
     _check(shape, params, "", wire_json, 0, top=True)
+
+
+def _check_required(shape: Any, params: dict[str, Any]) -> None:
+    """Query-protocol values are all strings on the wire; only presence can be checked here."""
+    for req in shape.metadata.get("required", []):
+        if not any(k == req or k.startswith(req + ".") for k in params):
+            raise ParamError(
+                "ValidationError",
+                f"1 validation error detected: Value null at '{_lower_first(req)}' failed to "
+                "satisfy constraint: Member must not be null",
+            )
 
 
 def _check(shape: Any, value: Any, path: str, wire_json: bool, depth: int, top: bool = False) -> None:

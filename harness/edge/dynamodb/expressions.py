@@ -52,7 +52,7 @@ def top_level_names(expr: str | None, names: Mapping[str, str]) -> list[str]:
     prev = ""
     for i, (kind, text) in enumerate(toks):
         nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
-        if prev == "." or nxt == "(" and kind == "word":
+        if prev == "." or (nxt == "(" and kind == "word"):
             prev = text
             continue
         attr = _resolve(kind, text, names)

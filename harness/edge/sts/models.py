@@ -29,8 +29,8 @@ MIN_DURATION = 900
 CHAINED_MAX = 3600
 POLICY_PLAINTEXT_MAX = 2048
 # STS packs session policies and tags into the token with a separate, undocumented budget; the
-# harness approximates it as 1,024 bytes of zlib-compressed policy and tags (see docs/ARCHITECTURE.md).
-PACKED_BUDGET = 1024
+# harness approximates it as 640 bytes of zlib-compressed policy and tags (see docs/ARCHITECTURE.md).
+PACKED_BUDGET = 640
 
 
 class STSError(Exception):

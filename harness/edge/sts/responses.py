@@ -116,6 +116,35 @@ def update_access_key(edge: Edge, call: Call, resp: HttpResponse) -> HttpRespons
     return resp
 
 
+def _empty_iam(action: str) -> HttpResponse:
+    rid = errors.request_id()
+    body = (f'<{action}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+            f"<ResponseMetadata><RequestId>{rid}</RequestId></ResponseMetadata></{action}Response>")
+    return HttpResponse(200, [("Content-Type", "text/xml")], body.encode())
+
+
+def user_boundary(edge: Edge, call: Call) -> HttpResponse | None:
+    """moto drops user permissions boundaries; the edge keeps them for the gate."""
+    name = str(call.params.get("UserName", ""))
+    try:
+        edge.directory.user(name)
+    except LookupError:
+        return errors.aws_error(call.service, "NoSuchEntity",
+                                f"The user with name {name} cannot be found.", 404)
+    if call.op.name == "PutUserPermissionsBoundary":
+        edge.directory.set_user_boundary(name, str(call.params.get("PermissionsBoundary", "")))
+    else:
+        edge.directory.set_user_boundary(name, None)
+    return _empty_iam(call.op.name)
+
+
+def record_user_boundary(edge: Edge, call: Call, resp: HttpResponse) -> HttpResponse:
+    if resp.status == 200 and call.params.get("PermissionsBoundary"):
+        edge.directory.set_user_boundary(str(call.params["UserName"]),
+                                         str(call.params["PermissionsBoundary"]))
+    return resp
+
+
 def install(edge: Edge) -> None:
     """Wire STS and IAM key bookkeeping into the edge."""
     edge.respond("sts", "AssumeRole", lambda c: assume_role(edge, c))
@@ -126,3 +155,6 @@ def install(edge: Edge) -> None:
     edge.observe("iam", "CreateAccessKey", lambda c, r: record_access_key(edge, c, r))
     edge.observe("iam", "UpdateAccessKey", lambda c, r: update_access_key(edge, c, r))
     edge.observe("iam", "DeleteAccessKey", lambda c, r: update_access_key(edge, c, r))
+    edge.observe("iam", "CreateUser", lambda c, r: record_user_boundary(edge, c, r))
+    for op in ("PutUserPermissionsBoundary", "DeleteUserPermissionsBoundary"):
+        edge.respond("iam", op, lambda c: user_boundary(edge, c))
