@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.config
+
 from harness.admin import AdminAPI
 from harness.app import HarnessApp
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
 from harness.edge.app import Edge
+from harness.edge.awslambda.models import CodeStore, FunctionRegistry
 from harness.edge.upstream import DEFAULT_REGION, InProcessMoto, RemoteEndpoint, Upstream
+from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.server import HarnessHTTPServer
 
 log = logging.getLogger("harness.target")
@@ -44,11 +49,38 @@ class EmbeddedTarget:
         self.admin.add_metrics("edge", lambda: dict(self.edge.stats))
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
+        self.runtime: Runtime | None = None
 
     def _install_services(self) -> None:
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
+        self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
+
+    def _start_runtime(self) -> None:
+        """Lambda environments reach AWS through this listener, so they start once it is bound."""
+        from harness.edge.awslambda import responses as lambda_responses
+
+        self.runtime = Runtime(
+            endpoint_url=self.endpoint, region=self.options.region, account=self.upstream.account,
+            credentials=self._role_credentials, clock=self.clock,
+            work_dir=self.options.work_dir / "lambda")
+        lambda_responses.install(self.edge, self.functions, self.runtime)
+        self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime)
+        self.admin.add_metrics("lambda", self.runtime.metrics)
+
+    def _role_credentials(self, config: FunctionConfig) -> SessionCredentials:
+        """A real AssumeRole through the edge, signed as the Lambda service principal."""
+        svc = self.edge.book.service_credentials("lambda.amazonaws.com", self.upstream.account)
+        sts = boto3.session.Session().client(
+            "sts", region_name=self.options.region, endpoint_url=self.endpoint,
+            aws_access_key_id=svc.access_key, aws_secret_access_key=svc.secret,
+            config=botocore.config.Config(retries={"max_attempts": 1}))
+        creds = sts.assume_role(RoleArn=config.role_arn,
+                                RoleSessionName=config.name[:64])["Credentials"]
+        return SessionCredentials(creds["AccessKeyId"], creds["SecretAccessKey"],
+                                  creds["SessionToken"], creds["Expiration"].timestamp())
+        __import__("harness.edge.cognito", fromlist=["install"]).install(self.edge)
 
     @property
     def port(self) -> int:
@@ -61,6 +93,7 @@ class EmbeddedTarget:
     def start(self) -> EmbeddedTarget:
         self.server = HarnessHTTPServer(self.app, "127.0.0.1", self.options.port)
         self.admin.info.update(self.describe())
+        self._start_runtime()
         self.server.serve_in_thread()
         return self
 
@@ -73,12 +106,19 @@ class EmbeddedTarget:
         }
 
     def reset(self) -> None:
+        if self.runtime is not None:
+            self.runtime.flush()
+        self.functions.reset()
+        self.functions.code.reset()
         self.edge.reset()
         self.clock.reset()
         if self.options.frozen_clock:
             self.clock.freeze()
 
     def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.shutdown()
+            self.runtime = None
         if self.server is not None:
             self.server.stop()
             self.server = None

@@ -52,19 +52,43 @@ def request_params(req: HttpRequest, op: Operation) -> dict[str, Any]:
             if req.body:
                 data.update(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
         else:
-            data = {}
-            if req.body and "json" in req.headers.get("content-type", "application/json"):
-                try:
-                    body = json.loads(req.body)
-                    if isinstance(body, dict):
-                        data.update(body)
-                except ValueError:
-                    pass
-            data.update(op.path_params)
+            data = _rest_params(req, op)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequestParams(str(exc)) from None
     if not isinstance(data, dict):
         raise BadRequestParams("request body must be an object")
+    return data
+
+
+def _rest_params(req: HttpRequest, op: Operation) -> dict[str, Any]:
+    """REST protocols spread members over URI labels, query, headers and the body (or a payload)."""
+    shape = op.input_shape
+    data: dict[str, Any] = {}
+    if shape is None:
+        return dict(op.path_params)
+    query = req.query_dict()
+    for name, member in shape.members.items():
+        loc = member.serialization.get("location")
+        wire = member.serialization.get("name", name)
+        if loc == "uri" and wire in op.path_params:
+            data[name] = op.path_params[wire]
+        elif loc == "querystring" and wire in query:
+            data[name] = query[wire][0] if member.type_name != "list" else query[wire]
+        elif loc == "header" and wire.lower() in req.headers:
+            data[name] = req.headers[wire.lower()]
+    payload = shape.serialization.get("payload")
+    if not req.body or "json" not in req.headers.get("content-type", "application/json"):
+        return data
+    if payload:
+        if shape.members[payload].type_name == "structure":
+            body = json.loads(req.body)
+            data[payload] = body
+        return data
+    body = json.loads(req.body)
+    if not isinstance(body, dict):
+        raise BadRequestParams("request body must be a JSON object")
+    for k, v in body.items():
+        data.setdefault(k, v)
     return data
 
 

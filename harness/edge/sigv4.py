@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import posixpath
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, unquote
+
+import botocore.loaders
 
 from harness.http import HttpRequest
 
@@ -38,6 +41,13 @@ class SignedRequest:
     presigned: bool
 
 
+_SCOPE_DATE = re.compile(r"[0-9]{8}")
+_AMZ_DATE = re.compile(r"([0-9]{8})T[0-9]{6}Z")
+# Every AWS partition's region names: us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, ...
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
+_SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]{0,63}")
+
+
 def _split_credential(credential: str) -> tuple[str, str, str, str]:
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts[:4]):
@@ -47,7 +57,35 @@ def _split_credential(credential: str) -> tuple[str, str, str, str]:
             f"'Credential' parameter in the form 'AKID/date/region/service/aws4_request', "
             f"got '{credential[:200]}'.",
         )
-    return parts[0], parts[1], parts[2], parts[3]
+    akid, date, region, service = parts[:4]
+    if not _SCOPE_DATE.fullmatch(date):
+        raise SigV4Error("incomplete", f"Credential should be scoped to a valid date, not "
+                         f"'{date[:40]}'.")
+    if not _REGION.fullmatch(region) or region not in _known_regions():
+        raise SigV4Error("incomplete", f"Credential should be scoped to a valid region, not "
+                         f"'{region[:40]}'.")
+    if not _SERVICE.fullmatch(service):
+        raise SigV4Error("incomplete", f"Credential should be scoped to correct service: "
+                         f"'{service[:40]}'.")
+    return akid, date, region, service
+
+
+@lru_cache(maxsize=1)
+def _known_regions() -> frozenset[str]:
+    """Every region of every partition botocore knows (the upstream has a backend for each)."""
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    return frozenset(r for part in data.get("partitions", []) for r in part.get("regions", {}))
+
+
+def _check_amz_date(amz_date: str, scope_date: str) -> None:
+    m = _AMZ_DATE.fullmatch(amz_date)
+    if m is None:
+        raise SigV4Error("incomplete", f"Date must be in ISO-8601 'basic format'. Got "
+                         f"'{amz_date[:40]}'. See http://en.wikipedia.org/wiki/ISO_8601")
+    if m.group(1) != scope_date:
+        raise SigV4Error("incomplete", f"Date in Credential scope does not match YYYYMMDD from "
+                         f"ISO-8601 version of date from HTTP: '{scope_date}' != '{m.group(1)}', "
+                         f"from '{amz_date}'.")
 
 
 def parse_authorization(req: HttpRequest) -> SignedRequest | None:
@@ -82,6 +120,7 @@ def parse_authorization(req: HttpRequest) -> SignedRequest | None:
     if not amz_date:
         raise SigV4Error("incomplete", "Authorization header requires existence of either a "
                          "'X-Amz-Date' or a 'Date' header.")
+    _check_amz_date(amz_date, date)
     signed = tuple(h.strip().lower() for h in fields["SignedHeaders"].split(";") if h.strip())
     if "host" not in signed:
         raise SigV4Error("incomplete", "'Host' or ':authority' must be a 'SignedHeader' in the "
@@ -100,6 +139,7 @@ def _parse_presigned(req: HttpRequest) -> SignedRequest | None:
         if not q.get(k):
             raise SigV4Error("incomplete", f"Query-string authentication requires the {k} parameter.")
     akid, date, region, service = _split_credential(q["X-Amz-Credential"])
+    _check_amz_date(q["X-Amz-Date"], date)
     signed = tuple(h.lower() for h in q["X-Amz-SignedHeaders"].split(";") if h)
     return SignedRequest(akid, date, region, service, signed, q["X-Amz-Signature"],
                          q["X-Amz-Date"], q.get("X-Amz-Security-Token"), True)
@@ -156,17 +196,34 @@ def _canonical_headers(req: HttpRequest, signed: tuple[str, ...]) -> str | None:
     return "\n".join(lines)
 
 
+def _payload_hash(req: HttpRequest, claims: SignedRequest) -> str | None:
+    """The payload hash to sign with, computed from the body actually received.
+
+    A client-supplied x-amz-content-sha256 is only a claim: trusting it would let a body be
+    swapped after signing. Only S3 accepts the unsigned/streaming markers; any other value must be
+    the hash of the body that arrived (AWS answers XAmzContentSHA256Mismatch / a bad signature).
+    None means the claim is false.
+    """
+    if claims.presigned and claims.service == "s3":
+        return "UNSIGNED-PAYLOAD"
+    actual = hashlib.sha256(req.body).hexdigest() if req.body else EMPTY_SHA256
+    claimed = req.headers.get("x-amz-content-sha256")
+    if not claimed:
+        return actual
+    if claims.service == "s3" and (claimed == "UNSIGNED-PAYLOAD"
+                                   or claimed.startswith("STREAMING-")):
+        return claimed
+    return claimed if hmac.compare_digest(claimed.lower(), actual) else None
+
+
 def verify(req: HttpRequest, claims: SignedRequest, secret: str) -> bool:
     """True when the request's signature is the one the secret would produce."""
     headers = _canonical_headers(req, claims.signed_headers)
     if headers is None:
         return False
-    if claims.presigned and claims.service == "s3":
-        payload_hash = "UNSIGNED-PAYLOAD"
-    else:
-        payload_hash = req.headers.get("x-amz-content-sha256") or (
-            hashlib.sha256(req.body).hexdigest() if req.body else EMPTY_SHA256
-        )
+    payload_hash = _payload_hash(req, claims)
+    if payload_hash is None:
+        return False
     scope = f"{claims.date}/{claims.region}/{claims.service}/aws4_request"
     key = signing_key(secret, claims.date, claims.region, claims.service)
     signed_list = ";".join(sorted(set(claims.signed_headers)))

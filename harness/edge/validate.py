@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from harness.edge.protocols import Operation
+from harness.iam import MalformedPolicyDocument, PolicyKind, parse_policy
 
 
 class ParamError(ValueError):
-    """A request parameter AWS would refuse; code is the error AWS names it."""
+    """A request parameter AWS would refuse; code is the error AWS names it, status its HTTP status."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.code = code
+        self.status = status
 
 
 _MAX_DEPTH = 40
@@ -27,10 +31,25 @@ def validate(op: Operation, params: dict[str, Any], *, wire_json: bool) -> None:
     shape = op.input_shape
     if shape is None:
         return
+    if _body_is_payload(op):
+        return
     if not wire_json:
         _check_required(shape, params)
-        return
-    _check(shape, params, "", wire_json, 0, top=True)
+        _check_query_scalars(shape, params)
+    else:
+        _check(shape, params, "", wire_json, 0, top=True)
+    rule = POLICY_DOCUMENTS.get((op.service.name, op.name))
+    if rule is not None:
+        _check_policy_document(rule, params)
+
+
+def _body_is_payload(op: Operation) -> bool:
+    """REST operations whose body is one blob (Lambda Invoke's Payload): its keys are not members."""
+    shape = op.input_shape
+    if op.service.protocol not in ("rest-json", "rest-xml"):
+        return False
+    payload = shape.serialization.get("payload") if shape is not None else None
+    return payload is not None
 
 
 def _check_required(shape: Any, params: dict[str, Any]) -> None:
@@ -42,6 +61,111 @@ def _check_required(shape: Any, params: dict[str, Any]) -> None:
                 f"1 validation error detected: Value null at '{_lower_first(req)}' failed to "
                 "satisfy constraint: Member must not be null",
             )
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+
+
+def _check_query_scalars(shape: Any, params: dict[str, Any]) -> None:
+    """Top-level query members: integers and booleans must parse, strings and numbers keep their bounds."""
+    for name, member in shape.members.items():
+        if member.serialization.get("location"):
+            continue
+        raw = params.get(member.serialization.get("name", name))
+        if not isinstance(raw, str):
+            continue
+        where = _lower_first(name)
+        t = member.type_name
+        if t in ("integer", "long"):
+            if not _INTEGER.fullmatch(raw.strip()):
+                raise ParamError("ValidationError", f"1 validation error detected: Value "
+                                 f"'{_shown(raw)}' at '{where}' failed to satisfy constraint: "
+                                 "Member must be a number")
+            _check_bounds(member, int(raw), where, "ValidationError")
+        elif t == "boolean":
+            if raw.lower() not in ("true", "false"):
+                raise ParamError("ValidationError", f"1 validation error detected: Value "
+                                 f"'{_shown(raw)}' at '{where}' failed to satisfy constraint: "
+                                 "Member must be true or false")
+        elif t == "string":
+            _check_bounds(member, raw, where, "ValidationError")
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 64 else value[:64] + "..."
+
+
+def _check_bounds(shape: Any, value: Any, where: str, code: str) -> None:
+    """The model's min/max: a length for strings, lists and maps, a value for numbers."""
+    lo = shape.metadata.get("min")
+    hi = shape.metadata.get("max")
+    if lo is None and hi is None:
+        return
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    size = value if is_number else len(value)
+    kind = "value" if is_number else "length"
+    plain = isinstance(value, str) and not shape.metadata.get("sensitive") and len(value) <= 64
+    shown = f"'{value}' " if plain or is_number else ""
+    if isinstance(lo, int | float) and size < lo:
+        raise ParamError(code, f"1 validation error detected: Value {shown}at '{where}' failed to "
+                         f"satisfy constraint: Member must have {kind} greater than or equal to {lo}")
+    if isinstance(hi, int | float) and size > hi:
+        raise ParamError(code, f"1 validation error detected: Value {shown}at '{where}' failed to "
+                         f"satisfy constraint: Member must have {kind} less than or equal to {hi}")
+
+
+def _aws_path(path: str) -> str:
+    return ".".join(_lower_first(part) for part in path.split("."))
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """Where an IAM operation carries a policy document, which kind it is, and IAM's size quota."""
+
+    member: str
+    kind: PolicyKind
+    limit: int
+    quota: str  # message template; {name} is the entity the policy is attached to
+    owner: str | None = None
+
+
+POLICY_DOCUMENTS: dict[tuple[str, str], PolicyRule] = {
+    ("iam", "CreateRole"): PolicyRule("AssumeRolePolicyDocument", PolicyKind.TRUST, 2048,
+                                      "Cannot exceed quota for ACLSizePerRole: 2048"),
+    ("iam", "UpdateAssumeRolePolicy"): PolicyRule("PolicyDocument", PolicyKind.TRUST, 2048,
+                                                  "Cannot exceed quota for ACLSizePerRole: 2048"),
+    ("iam", "PutRolePolicy"): PolicyRule(
+        "PolicyDocument", PolicyKind.IDENTITY, 10240,
+        "Maximum policy size of 10240 bytes exceeded for role {name}", "RoleName"),
+    ("iam", "PutUserPolicy"): PolicyRule(
+        "PolicyDocument", PolicyKind.IDENTITY, 2048,
+        "Maximum policy size of 2048 bytes exceeded for user {name}", "UserName"),
+    ("iam", "PutGroupPolicy"): PolicyRule(
+        "PolicyDocument", PolicyKind.IDENTITY, 5120,
+        "Maximum policy size of 5120 bytes exceeded for group {name}", "GroupName"),
+    ("iam", "CreatePolicy"): PolicyRule("PolicyDocument", PolicyKind.IDENTITY, 6144,
+                                        "Cannot exceed quota for PolicySize: 6144"),
+    ("iam", "CreatePolicyVersion"): PolicyRule("PolicyDocument", PolicyKind.IDENTITY, 6144,
+                                               "Cannot exceed quota for PolicySize: 6144"),
+}
+
+
+def _check_policy_document(rule: PolicyRule, params: dict[str, Any]) -> None:
+    """IAM refuses an oversized (LimitExceeded, 409) or invalid (MalformedPolicyDocument) policy on
+    write; moto stores anything, and a stored policy the gate cannot parse would break every later
+    call of that principal."""
+    doc = params.get(rule.member)
+    if not isinstance(doc, str):
+        return
+    if sum(1 for ch in doc if not ch.isspace()) > rule.limit:
+        owner = params.get(rule.owner, "") if rule.owner else ""
+        raise ParamError("LimitExceeded", rule.quota.format(name=str(owner)[:128]), 409)
+    try:
+        parse_policy(doc, rule.kind)
+    except MalformedPolicyDocument as exc:
+        raise ParamError("MalformedPolicyDocument", exc.message) from None
+    except RecursionError:
+        raise ParamError("MalformedPolicyDocument", "Syntax errors in policy.") from None
 
 
 def _check(shape: Any, value: Any, path: str, wire_json: bool, depth: int, top: bool = False) -> None:
@@ -76,12 +200,14 @@ def _check(shape: Any, value: Any, path: str, wire_json: bool, depth: int, top: 
     if t == "list":
         if not isinstance(value, list):
             raise ParamError("SerializationException", f"Expected a list for {path}")
+        _check_bounds(shape, value, _aws_path(path), "ValidationException")
         for i, item in enumerate(value):
             _check(shape.member, item, f"{path}[{i}]", wire_json, depth + 1)
         return
     if t == "map":
         if not isinstance(value, dict):
             raise ParamError("SerializationException", f"Expected a map for {path}")
+        _check_bounds(shape, value, _aws_path(path), "ValidationException")
         for k, v in value.items():
             if not isinstance(k, str):
                 raise ParamError("SerializationException", f"Map keys must be strings at {path}")
@@ -91,10 +217,12 @@ def _check(shape: Any, value: Any, path: str, wire_json: bool, depth: int, top: 
         if not isinstance(value, str):
             raise ParamError("SerializationException",
                              f"Unexpected value type in payload: {path} must be a string")
+        _check_bounds(shape, value, _aws_path(path), "ValidationException")
         return
     if t in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ParamError("SerializationException", f"{path} must be an integer")
+        _check_bounds(shape, value, _aws_path(path), "ValidationException")
         return
     if t in ("float", "double"):
         if isinstance(value, bool) or not isinstance(value, int | float):
