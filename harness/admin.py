@@ -46,22 +46,38 @@ class AdminAPI:
     def _clock_post(self, req: HttpRequest) -> HttpResponse:
         try:
             body = json.loads(req.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return json_response(400, {"message": "body must be JSON"})
         if not isinstance(body, dict):
             return json_response(400, {"message": "body must be a JSON object"})
-        if "freeze" in body:
-            if body["freeze"] is True:
-                self.clock.freeze()
-            elif body["freeze"] is False:
-                self.clock.unfreeze()
-            else:
-                return json_response(400, {"message": "freeze must be true or false"})
-        if "advance" in body:
-            adv = body["advance"]
-            if isinstance(adv, bool) or not isinstance(adv, int | float) or not math.isfinite(adv) \
-                    or adv < 0 or adv > 10 * 366 * 86400:
-                return json_response(400, {"message": "advance must be a number of seconds "
-                                                      "between 0 and ten years"})
+        unknown = sorted(set(body) - {"advance", "freeze"})
+        if unknown:
+            return json_response(400, {"message": f"unknown clock field {unknown[0][:64]!r}; "
+                                                  "use advance (seconds) and/or freeze (bool)"})
+        # Validate everything before changing anything, so a refused body has no effect.
+        freeze = body.get("freeze")
+        if "freeze" in body and not isinstance(freeze, bool):
+            return json_response(400, {"message": "freeze must be true or false"})
+        adv = body.get("advance")
+        if "advance" in body and not _valid_advance(adv):
+            return json_response(400, {"message": "advance must be a number of seconds "
+                                                  "between 0 and ten years"})
+        if freeze is True:
+            self.clock.freeze()
+        elif freeze is False:
+            self.clock.unfreeze()
+        if adv is not None:
             self.clock.advance(float(adv))
         return json_response(200, self._clock_view())
+
+
+_MAX_ADVANCE = 10 * 366 * 86400
+
+
+def _valid_advance(adv: Any) -> bool:
+    """A finite, non-negative number of seconds up to ten years (huge JSON integers included)."""
+    if isinstance(adv, bool) or not isinstance(adv, int | float):
+        return False
+    if isinstance(adv, int):
+        return 0 <= adv <= _MAX_ADVANCE
+    return math.isfinite(adv) and 0 <= adv <= _MAX_ADVANCE

@@ -58,6 +58,22 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    if args.which == "edge":
+        from harness.bench import edge
+
+        result = edge.run(n=args.n)
+    else:  # pragma: no cover - argparse restricts choices
+        raise SystemExit(f"unknown benchmark {args.which}")
+    text = json.dumps(result, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="saas-harness",
@@ -68,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_options(up)
     up.add_argument("--no-stack", action="store_true", help="start the edge only")
     up.set_defaults(func=cmd_up)
+    bench = sub.add_parser("bench", help="measure speed targets and write JSON")
+    bench.add_argument("which", choices=["edge"], help="what to measure")
+    bench.add_argument("--json", metavar="PATH", help="write the results here")
+    bench.add_argument("-n", type=int, default=1000, help="samples per latency measurement")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -19,7 +19,13 @@ App = Callable[[HttpRequest], HttpResponse]
 MAX_LINE = 65536
 MAX_HEADERS = 200
 MAX_BODY = 64 * 1024 * 1024
+# A request that has started arriving must keep arriving: a client that stalls mid-request for this
+# long gets 408 and loses the connection. Idle keep-alive connections are not limited.
+REQUEST_READ_TIMEOUT = 60.0
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_EXTRA_REASONS = {408: "Request Timeout"}
 
 
 class BadRequest(Exception):
@@ -42,19 +48,26 @@ def _read_chunked(rfile: io.BufferedIOBase) -> bytes:
     total = 0
     while True:
         size_line = _read_line(rfile).split(b";", 1)[0].strip()
-        try:
-            size = int(size_line, 16)
-        except ValueError:
-            raise BadRequest(400, "bad chunk size") from None
+        if not _HEX.fullmatch(size_line):
+            if len(size_line) > 16 and _HEX.fullmatch(size_line.lstrip(b"0") or b"0") is None \
+                    and re.fullmatch(rb"[0-9A-Fa-f]+", size_line):
+                raise BadRequest(413, "request body too large")
+            raise BadRequest(400, "bad chunk size")
+        size = int(size_line, 16)
         if size == 0:
-            while _read_line(rfile).strip():
-                pass
-            return b"".join(parts)
+            for _ in range(MAX_HEADERS + 1):
+                if not _read_line(rfile).strip():
+                    return b"".join(parts)
+            raise BadRequest(431, "too many trailer fields")
         total += size
         if total > MAX_BODY:
             raise BadRequest(413, "request body too large")
-        parts.append(rfile.read(size))
-        rfile.read(2)
+        chunk = rfile.read(size)
+        if len(chunk) < size:
+            raise BadRequest(400, "chunked body ended early")
+        parts.append(chunk)
+        if rfile.read(2) not in (b"\r\n", b"\n\r"[:0] + b"\r\n"):
+            raise BadRequest(400, "chunk data not followed by CRLF")
 
 
 def read_request(rfile: io.BufferedIOBase, wfile: io.BufferedIOBase, client: str) -> HttpRequest | None:

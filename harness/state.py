@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -45,7 +46,5 @@ def update_state(changes: dict[str, Any], work_dir: Path = STATE_DIR) -> dict[st
 
 
 def clear_state(work_dir: Path = STATE_DIR) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         state_path(work_dir).unlink()
-    except FileNotFoundError:
-        pass

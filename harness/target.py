@@ -16,7 +16,13 @@ from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
 from harness.edge.app import Edge
 from harness.edge.awslambda.models import CodeStore, FunctionRegistry
-from harness.edge.upstream import DEFAULT_REGION, InProcessMoto, RemoteEndpoint, Upstream
+from harness.edge.upstream import (
+    DEFAULT_MOTO_ACCOUNT,
+    DEFAULT_REGION,
+    InProcessMoto,
+    RemoteEndpoint,
+    Upstream,
+)
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.server import HarnessHTTPServer
 
@@ -30,6 +36,7 @@ class TargetOptions:
     upstream_url: str | None = None
     work_dir: Path = Path(".harness")
     frozen_clock: bool = False
+    account: str = DEFAULT_MOTO_ACCOUNT
 
 
 class EmbeddedTarget:
@@ -42,7 +49,7 @@ class EmbeddedTarget:
             self.clock.freeze()
         self.changes = ChangeFeed()
         self.upstream: Upstream = (RemoteEndpoint(opts.upstream_url, opts.region)
-                                   if opts.upstream_url else InProcessMoto(opts.region))
+                                   if opts.upstream_url else InProcessMoto(opts.region, opts.account))
         self.edge = Edge(self.upstream, self.clock, self.changes)
         self._install_services()
         self.admin = AdminAPI(self.clock, {}, self.reset)
@@ -55,6 +62,7 @@ class EmbeddedTarget:
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
+        __import__("harness.edge.cognito", fromlist=["install"]).install(self.edge)
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 
     def _start_runtime(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,7 +53,10 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedTarget]
 
 @pytest.fixture
 def fresh_target(tmp_path: Any) -> Iterator[EmbeddedTarget]:
-    with EmbeddedTarget(TargetOptions(port=0, work_dir=tmp_path / "harness")) as t:
+    """A target of its own, in an account of its own, so resetting it touches nothing else."""
+    account = f"{random.randrange(10**11, 10**12):012d}"
+    with EmbeddedTarget(TargetOptions(port=0, work_dir=tmp_path / "harness",
+                                      account=account)) as t:
         yield t
 
 

@@ -109,7 +109,7 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
         for _ in range(n):
             key, pos = _decode(data, pos, depth + 1)
             val, pos = _decode(data, pos, depth + 1)
-            out[key] = val
+            out[_map_key(key)] = val
         return out, pos
     if major == 6:
         return _decode(data, pos, depth + 1)
@@ -127,11 +127,22 @@ def _decode_indefinite(data: bytes, pos: int, major: int, depth: int) -> tuple[A
         item, pos = _decode(data, pos, depth + 1)
         items.append(item)
     if major == 2:
+        if not all(isinstance(i, bytes) for i in items):
+            raise CBORError("indefinite CBOR byte string with a non-bytes chunk")
         return b"".join(items), pos
     if major == 3:
+        if not all(isinstance(i, str) for i in items):
+            raise CBORError("indefinite CBOR text string with a non-text chunk")
         return "".join(items), pos
     if major == 4:
         return items, pos
     if len(items) % 2:
         raise CBORError("odd CBOR map")
-    return dict(zip(items[::2], items[1::2], strict=True)), pos
+    return {_map_key(k): v for k, v in zip(items[::2], items[1::2], strict=True)}, pos
+
+
+def _map_key(key: Any) -> Any:
+    """Map keys become dict keys: an array or map as a key is malformed input, not a crash."""
+    if isinstance(key, list | dict):
+        raise CBORError("CBOR map key must be a string, number, bytes or simple value")
+    return key

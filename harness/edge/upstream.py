@@ -68,8 +68,12 @@ class _ClientCache:
             return c
 
 
+# moto's backends are process-wide and not thread-safe: every in-process upstream shares one lock.
+_MOTO_LOCK = threading.RLock()
+
+
 class InProcessMoto:
-    """moto's backends in this process, serialised behind one lock because they are not thread-safe."""
+    """moto's backends in this process, one account per instance, serialised behind one lock."""
 
     endpoint_label = "moto (in-process)"
 
@@ -78,7 +82,7 @@ class InProcessMoto:
 
         self.region = region
         self.account = account
-        self.lock = threading.RLock()
+        self.lock = _MOTO_LOCK
         self._dispatcher = DomainDispatcherApplication(create_backend_app)
         self._apps: dict[str, Any] = {}
         self._clients = _ClientCache()
@@ -196,10 +200,14 @@ class InProcessMoto:
         return send
 
     def reset(self) -> None:
-        from moto.moto_api._internal.models import moto_api_backend
+        """Forget this account's resources only, so other in-process targets keep theirs."""
+        from moto.core.base_backend import BackendDict
 
         with self.lock:
-            moto_api_backend.reset()
+            for backend in list(BackendDict._instances):
+                if self.account in backend:
+                    backend[self.account].reset()
+                    del backend[self.account]
 
 
 class RemoteEndpoint:

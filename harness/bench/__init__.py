@@ -1,0 +1,1 @@
+"""`saas-harness bench ...`: speed targets measured in one run and written as JSON."""
