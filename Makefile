@@ -1,0 +1,25 @@
+# Two commands on a fresh machine: `make run` (the main job) and `make test` (the test suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+$(STAMP): pyproject.toml requirements.lock
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+.PHONY: install run test lint bench
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/saas-harness run --json .harness/run-summary.json
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check harness stack scenarios loadtests tests
+	$(VENV)/bin/mypy harness
+
+bench: $(STAMP)
+	$(VENV)/bin/saas-harness bench edge --json .harness/bench-edge.json
