@@ -59,10 +59,11 @@ class EmbeddedTarget:
         self.runtime: Runtime | None = None
 
     def _install_services(self) -> None:
+        from harness.edge import cognito
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
-        __import__("harness.edge.cognito", fromlist=["install"]).install(self.edge)
+        cognito.install(self.edge)
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 
     def _start_runtime(self) -> None:
@@ -88,7 +89,6 @@ class EmbeddedTarget:
                                 RoleSessionName=config.name[:64])["Credentials"]
         return SessionCredentials(creds["AccessKeyId"], creds["SecretAccessKey"],
                                   creds["SessionToken"], creds["Expiration"].timestamp())
-        __import__("harness.edge.cognito", fromlist=["install"]).install(self.edge)
 
     @property
     def port(self) -> int:

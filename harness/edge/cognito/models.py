@@ -41,6 +41,7 @@ class CognitoError(Exception):
 
 
 def _validity_seconds(config: Mapping[str, Any], kind: str) -> int:
+    """One token kind's lifetime in seconds; no value means AWS's default value and unit."""
     param, default_unit, default_value, _, _ = _VALIDITY[kind]
     units = config.get("TokenValidityUnits") or {}
     unit = units.get(kind) or default_unit
@@ -163,6 +164,7 @@ def issuer(pool_id: str) -> str:
 
 
 def _claim_value(name: str, value: str) -> Any:
+    """Attribute strings as OIDC claim types: booleans, epoch seconds, address objects."""
     if name in _BOOLEAN_CLAIMS:
         return value.lower() == "true"
     if name == "updated_at" and value.isdigit():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -28,6 +29,8 @@ SIGN_IN_OPERATIONS = ("InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallen
 UNAUTHORIZED_WRITE = "A client attempted to write unauthorized attribute"
 _POOL_CHANGES = ("UpdateUserPool", "AddCustomAttributes")
 _CLIENT_CHANGES = ("CreateUserPoolClient", "UpdateUserPoolClient", "DeleteUserPoolClient")
+# Installing twice would swap tokens twice, so each edge remembers its one front.
+_INSTALLED: weakref.WeakKeyDictionary[Edge, CognitoFront] = weakref.WeakKeyDictionary()
 
 
 def access_token_operations(edge: Edge) -> list[str]:
@@ -73,7 +76,7 @@ class CognitoFront:
             log.warning("cannot look up pool %s: %r", pool_id, exc)
             exists = False
         if not exists:
-            return json_response(404, {"message": f"User pool {pool_id} does not exist."})
+            return json_response(404, {"message": f"User pool {pool_id[:64]} does not exist."})
         if doc == "jwks.json":
             return json_response(200, self.ctx.keys.jwks(pool_id))
         base = f"http://{req.headers.get('host') or '127.0.0.1'}"
@@ -160,9 +163,7 @@ class CognitoFront:
             self.ctx.edge.upstream.client(SERVICE).admin_delete_user(
                 UserPoolId=issued.pool_id, Username=issued.username)
         except ClientError as exc:
-            err = exc.response.get("Error", {})
-            return self.ctx.error(str(err.get("Code", "InternalErrorException")),
-                                  str(err.get("Message", "")))
+            return self.ctx.upstream_error(exc)
         self.ctx.book.revoke_user(issued.pool_id, issued.username, ("access", "refresh"))
         return reply({})
 
@@ -173,6 +174,7 @@ class CognitoFront:
         return self.ctx.error("InvalidParameterException", problem) if problem else None
 
     def pool_changed(self, call: Call, resp: HttpResponse) -> HttpResponse:
+        """A changed pool's cached schema goes; a deleted pool's keys and tokens go too."""
         pool_id = call.params.get("UserPoolId")
         if resp.status < 300 and isinstance(pool_id, str):
             if call.op.name == "DeleteUserPool":
@@ -182,6 +184,7 @@ class CognitoFront:
         return resp
 
     def client_changed(self, call: Call, resp: HttpResponse) -> HttpResponse:
+        """A changed app client's cached lifetimes and permissions go."""
         pool_id, client_id = call.params.get("UserPoolId"), call.params.get("ClientId")
         if resp.status < 300 and isinstance(pool_id, str) and isinstance(client_id, str):
             self.ctx.directory.forget_client(pool_id, client_id)
@@ -194,7 +197,9 @@ class CognitoFront:
 
 
 def install(edge: Edge) -> CognitoFront:
-    """Wire Cognito user-pool fidelity into the edge; returns the handlers for inspection in tests."""
+    """Wire Cognito user-pool fidelity into the edge (once); returns the handlers for inspection."""
+    if edge in _INSTALLED:
+        return _INSTALLED[edge]
     ctx = CognitoContext(edge)
     tokens = TokenService(ctx)
     front = CognitoFront(ctx, tokens)
@@ -226,6 +231,7 @@ def install(edge: Edge) -> CognitoFront:
     for op in _CLIENT_CHANGES:
         edge.observe(SERVICE, op, front.client_changed)
     edge.changes.subscribe(front.on_change)
+    _INSTALLED[edge] = front
     return front
 
 

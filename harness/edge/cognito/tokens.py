@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from harness.edge.app import Call
+from harness.edge.app import Call, Observer
 from harness.edge.cognito.lookups import NotFound
 from harness.edge.cognito.models import (
     AuthEvent,
@@ -39,14 +39,10 @@ _TOKEN_KEYS = ("AccessToken", "IdToken", "RefreshToken", "ExpiresIn", "TokenType
 
 
 def _pool_from_issuer(iss: Any) -> str | None:
+    """The pool id at the end of an issuer URL (any upstream's tokens name their pool there)."""
     if isinstance(iss, str) and "/" in iss:
         return iss.rstrip("/").rsplit("/", 1)[-1]
     return None
-
-
-def _client_error(ctx: CognitoContext, exc: ClientError) -> HttpResponse:
-    err = exc.response.get("Error", {})
-    return ctx.error(str(err.get("Code", "InternalErrorException")), str(err.get("Message", "")))
 
 
 class TokenService:
@@ -171,7 +167,7 @@ class TokenService:
         except CognitoError as exc:
             return self.ctx.fail(exc)
         except ClientError as exc:
-            return _client_error(self.ctx, exc)
+            return self.ctx.upstream_error(exc)
         except NotFound:
             return self.ctx.fail(token_error("refresh", "unknown"))
         return reply({"AuthenticationResult": ours})
@@ -211,7 +207,7 @@ class TokenService:
                 call.extras[USERNAME] = name
         return None
 
-    def revoker(self, kinds: tuple[str, ...]) -> Any:
+    def revoker(self, kinds: tuple[str, ...]) -> Observer:
         """An observer that revokes the named user's tokens of these kinds once the call succeeded."""
         def observe(call: Call, resp: HttpResponse) -> HttpResponse:
             if resp.status < 300:

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import jwt
+from botocore.exceptions import ClientError
 
 from harness.edge import errors
 from harness.edge.app import Call, Edge
@@ -44,6 +45,11 @@ class CognitoContext:
 
     def fail(self, exc: CognitoError) -> HttpResponse:
         return self.error(exc.code, exc.message)
+
+    def upstream_error(self, exc: ClientError) -> HttpResponse:
+        """The upstream's own refusal of a call the edge made for the client, passed on as is."""
+        err = exc.response.get("Error", {})
+        return self.error(str(err.get("Code", "InternalErrorException")), str(err.get("Message", "")))
 
     def reset(self) -> None:
         """Forget keys, tokens and cached settings, for POST /_harness/reset."""

@@ -1,0 +1,1 @@
+"""Tests of harness.edge.cognito: Cognito user-pool fidelity through the edge."""
