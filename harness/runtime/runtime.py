@@ -186,7 +186,7 @@ class Runtime:
                 return self._init_failed(config, worker, ready, rid, block, init_ms)
         header = {"id": rid, "dl": int((time.time() + timeout) * 1000),
                   "arn": invoked_arn or _qualified(config), "cc": _client_context(client_context),
-                  "ci": None}
+                  "ci": None, "vt": self._clock.now()}
         t1 = time.perf_counter()
         try:
             out = worker.exchange(json.dumps(header).encode() + b"\n" + payload, timeout)
@@ -268,7 +268,8 @@ class Runtime:
             worker = Worker(python=self._python, cwd=task_root, env=env,
                             sys_path=python_paths(config.runtime, task_root, layers), key=key,
                             function_name=config.name, function_arn=config.arn,
-                            cred_expiration=creds.expiration, seq=self._pool.next_seq())
+                            cred_expiration=creds.expiration, seq=self._pool.next_seq(),
+                            virtual_now=self._clock.now())
         finally:
             admitted = self._pool.admit(worker)
         if not admitted:

@@ -59,6 +59,7 @@ class Worker:
         function_arn: str,
         cred_expiration: float,
         seq: int,
+        virtual_now: float | None = None,
     ) -> None:
         self.key = key
         self.function_name = function_name
@@ -102,7 +103,10 @@ class Worker:
         self._poll.register(self._resp_r, _POLL_IN)
         self._poll.register(self._out_r, _POLL_IN)
         self._out_open = True
-        self._send(b"S" + json.dumps({"path": list(sys_path)}).encode())
+        setup: dict[str, object] = {"path": list(sys_path)}
+        if virtual_now is not None:
+            setup["vt"] = virtual_now
+        self._send(b"S" + json.dumps(setup).encode())
 
     # -- protocol ---------------------------------------------------------------------------
 

@@ -194,3 +194,37 @@ def test_updated_code_runs_on_the_next_invocation(aws: Any, fn: dict[str, str]) 
     lam.update_function_code(FunctionName=name,
                              ZipFile=zip_of({"app.py": "def handler(e, c):\n    return 2\n"}))
     assert invoke(aws, name, {})[1] == 2
+
+
+CLOCK_HANDLER = """
+import time, datetime
+AT_INIT = time.time()
+
+def handler(event, context):
+    return {"init": AT_INIT, "time": time.time(),
+            "now": datetime.datetime.now(datetime.timezone.utc).timestamp(),
+            "utcnow": datetime.datetime.utcnow().replace(tzinfo=datetime.timezone.utc).timestamp(),
+            "remaining": context.get_remaining_time_in_millis(),
+            "isinstance": isinstance(datetime.datetime.now(), datetime.datetime)}
+"""
+
+
+def test_function_code_sees_the_virtual_clock(fresh_target: Any) -> None:
+    """Expiry checks inside functions (JWT exp/iat) must agree with the emulated world's clock."""
+    from tests.conftest import make_client_factory
+
+    aws = make_client_factory(fresh_target.endpoint)
+    role = make_role(aws, {"Service": "lambda.amazonaws.com"})
+    name = unique("clock")
+    aws("lambda").create_function(FunctionName=name, Runtime="python3.11", Role=role,
+                                  Handler="app.handler", Timeout=5,
+                                  Code={"ZipFile": zip_of({"app.py": CLOCK_HANDLER})})
+    fresh_target.clock.advance(2 * 86400)
+    _, out = invoke(aws, name, {})
+    want = fresh_target.clock.now()
+    for key in ("init", "time", "now", "utcnow"):
+        assert abs(out[key] - want) < 30, key
+    assert 0 < out["remaining"] <= 5000 and out["isinstance"] is True
+    fresh_target.clock.advance(3600)
+    _, later = invoke(aws, name, {})
+    assert abs(later["time"] - fresh_target.clock.now()) < 30

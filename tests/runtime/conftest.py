@@ -153,14 +153,19 @@ def body(result: InvokeResult) -> Any:
     return json.loads(result.payload)
 
 
-def bootstrap_children() -> list[psutil.Process]:
-    """Worker processes of this test process that are still running (not zombies)."""
+def bootstrap_children(under: list[Path] | None = None) -> list[psutil.Process]:
+    """Worker processes of this test process still running (not zombies), optionally only those
+    whose working directory is under one of `under` (other targets in the session have workers)."""
     found = []
+    roots = [str(p.resolve()) for p in under or []]
     for child in psutil.Process().children(recursive=True):
         try:
-            if str(BOOTSTRAP) in " ".join(child.cmdline()) and \
-                    child.status() != psutil.STATUS_ZOMBIE:
-                found.append(child)
+            if str(BOOTSTRAP) not in " ".join(child.cmdline()) or \
+                    child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if roots and not any(child.cwd().startswith(r) for r in roots):
+                continue
+            found.append(child)
         except psutil.Error:
             continue
     return found
@@ -210,7 +215,8 @@ def make_runtime(tmp_path: Path, clock: VirtualClock,
     yield factory
     for rt in made:
         rt.shutdown()
-    assert bootstrap_children() == [], "a worker process outlived shutdown()"
+    assert bootstrap_children([rt.work_dir for rt in made]) == [], \
+        "a worker process outlived shutdown()"
 
 
 @pytest.fixture

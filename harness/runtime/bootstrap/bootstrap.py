@@ -2,8 +2,8 @@
 
 Protocol (all integers big-endian), on pipes passed as argv fds, never on stdin/stdout:
   harness -> worker  [u32 length][kind 1 byte][body]
-      b"S" setup: JSON {"path": [...]}            (first frame only)
-      b"V" invoke: header JSON, b"\\n", event bytes
+      b"S" setup: JSON {"path": [...], "vt": virtual now}   (first frame only)
+      b"V" invoke: header JSON (with "vt"), b"\\n", event bytes
   worker -> harness  [u32 length][kind 1 byte][u32 max RSS KiB][body]
       b"I" init done, b"F" init failed (error JSON), b"R" result bytes, b"E" error JSON
 The worker exits when its request pipe or its lifeline pipe reaches EOF (the harness is gone).
@@ -33,6 +33,57 @@ _THIS_FILE = os.path.abspath(__file__)
 _REQUEST_ID = ""
 
 Handler = Callable[[Any, Any], Any]
+
+# Virtual time: the harness runs the emulated world on one clock that tests can advance, so code
+# in the function (token expiry checks, timestamps it writes) sees that clock, not the wall.
+_real_time = time.time
+_real_time_ns = time.time_ns
+_real_gmtime = time.gmtime
+_real_localtime = time.localtime
+_real_ctime = time.ctime
+_real_strftime = time.strftime
+_OFFSET = 0.0
+
+
+def _vtime() -> float:
+    return _real_time() + _OFFSET
+
+
+def set_virtual_now(virtual_now: float | None) -> None:
+    global _OFFSET
+    if virtual_now is not None:
+        _OFFSET = float(virtual_now) - _real_time()
+
+
+def install_virtual_time() -> None:
+    """Route time.time() and datetime.now() through the harness clock before user code imports."""
+    import datetime as _dt
+
+    time.time = _vtime
+    time.time_ns = lambda: _real_time_ns() + int(_OFFSET * 1_000_000_000)
+    time.gmtime = lambda secs=None: _real_gmtime(_vtime() if secs is None else secs)
+    time.localtime = lambda secs=None: _real_localtime(_vtime() if secs is None else secs)
+    time.ctime = lambda secs=None: _real_ctime(_vtime() if secs is None else secs)
+    time.strftime = lambda fmt, t=None: _real_strftime(fmt, time.localtime() if t is None else t)
+
+    base = _dt.datetime
+
+    class VirtualDateTime(base):  # type: ignore[misc, valid-type]
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return cls.fromtimestamp(_vtime(), tz)
+
+        @classmethod
+        def utcnow(cls) -> Any:
+            return cls.fromtimestamp(_vtime(), _dt.timezone.utc).replace(tzinfo=None)
+
+        @classmethod
+        def today(cls) -> Any:
+            return cls.fromtimestamp(_vtime())
+
+    VirtualDateTime.__name__ = VirtualDateTime.__qualname__ = "datetime"
+    VirtualDateTime.__module__ = "datetime"
+    _dt.datetime = VirtualDateTime  # type: ignore[misc]
 
 
 class Fault(Exception):
@@ -129,7 +180,7 @@ class LambdaContext:
         self._deadline_ms: int = header["dl"]
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, self._deadline_ms - int(time.time() * 1000))
+        return max(0, self._deadline_ms - int(_real_time() * 1000))
 
     def log(self, msg: object) -> None:
         sys.stdout.write(str(msg))
@@ -198,6 +249,7 @@ def handle(handler: Handler, body: bytes) -> tuple[bytes, bytes]:
     global _REQUEST_ID
     newline = body.index(b"\n")
     header = json.loads(body[:newline])
+    set_virtual_now(header.get("vt"))
     _REQUEST_ID = rid = header["id"]
     payload = body[newline + 1 :]
     try:
@@ -259,7 +311,10 @@ def main(argv: list[str]) -> int:
     if setup is None or setup[:1] != b"S":
         return 0
     runtime_dir = sys.path[0]
-    sys.path[:] = [*json.loads(setup[1:])["path"], *sys.path[1:], runtime_dir]
+    setup_data = json.loads(setup[1:])
+    sys.path[:] = [*setup_data["path"], *sys.path[1:], runtime_dir]
+    set_virtual_now(setup_data.get("vt"))
+    install_virtual_time()
     setup_logging()
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))

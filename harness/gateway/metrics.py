@@ -1,0 +1,54 @@
+"""Gateway counters for GET /_harness/metrics: statuses, throttles, quotas, integrations."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Any
+
+BASE_COUNTERS = ("requests", "integration_invocations", "integration_errors",
+                 "integration_timeouts", "internal_errors")
+
+
+class Metrics:
+    """Plain counters behind one short lock; readable as a JSON-ready dict."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = defaultdict(int)
+        self._by_status: dict[int, int] = defaultdict(int)
+        self._throttled: dict[str, int] = defaultdict(int)
+        self._quota: dict[str, int] = defaultdict(int)
+
+    def count(self, name: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[name] += n
+
+    def status(self, code: int) -> None:
+        with self._lock:
+            self._counts["requests"] += 1
+            self._by_status[code] += 1
+
+    def throttled(self, level: str) -> None:
+        with self._lock:
+            self._throttled[level] += 1
+
+    def quota_exceeded(self, plan_id: str) -> None:
+        with self._lock:
+            self._quota[plan_id] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                **dict.fromkeys(BASE_COUNTERS, 0), **dict(self._counts),
+                "by_status": {str(k): v for k, v in sorted(self._by_status.items())},
+                "throttled": {**dict(self._throttled), "total": sum(self._throttled.values())},
+                "quota_exceeded": {**dict(self._quota), "total": sum(self._quota.values())},
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._by_status.clear()
+            self._throttled.clear()
+            self._quota.clear()

@@ -1,0 +1,60 @@
+"""The seams the gateway is wired through: a Lambda invoker and the edge's AWS_IAM check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from harness.http import HttpRequest
+from harness.runtime.types import InvokeResult
+
+
+class LambdaInvoker(Protocol):
+    """Invoke a function as apigateway.amazonaws.com would, from source_arn.
+
+    Raises PermissionError when the function's resource policy does not let API Gateway
+    invoke it from source_arn, LookupError when the function does not exist, and
+    TimeoutError when timeout_s elapsed before the function answered.
+    """
+
+    def __call__(self, function_arn: str, payload: bytes, *, source_arn: str,
+                 timeout_s: float | None = None) -> InvokeResult: ...
+
+
+class IamResultLike(Protocol):
+    """What the gateway reads from an AWS_IAM decision (the edge may use its own class)."""
+
+    @property
+    def allowed(self) -> bool: ...
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def caller_arn(self) -> str | None: ...
+
+    @property
+    def identity(self) -> Mapping[str, str | None]: ...
+
+
+@dataclass(frozen=True)
+class IamResult:
+    """An AWS_IAM decision; response_type optionally names the gateway response to send."""
+
+    allowed: bool
+    status: int
+    message: str
+    caller_arn: str | None = None
+    identity: dict[str, str | None] = field(default_factory=dict)
+    response_type: str | None = None
+
+
+class IamAuthorizer(Protocol):
+    """SigV4 for execute-api plus identity and API resource policy, implemented by the edge."""
+
+    def __call__(self, req: HttpRequest, method_arn: str,
+                 resource_policy: str | None) -> IamResultLike: ...
