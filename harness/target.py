@@ -14,8 +14,10 @@ from harness.admin import AdminAPI
 from harness.app import HarnessApp
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
+from harness.edge import apigateway
 from harness.edge.app import Edge
 from harness.edge.awslambda.models import CodeStore, FunctionRegistry
+from harness.edge.execute_api import ExecuteApiAuthorizer
 from harness.edge.upstream import (
     DEFAULT_MOTO_ACCOUNT,
     DEFAULT_REGION,
@@ -23,6 +25,7 @@ from harness.edge.upstream import (
     RemoteEndpoint,
     Upstream,
 )
+from harness.gateway import Gateway
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.server import HarnessHTTPServer
 
@@ -57,6 +60,7 @@ class EmbeddedTarget:
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
         self.runtime: Runtime | None = None
+        self.gateway: Gateway | None = None
 
     def _install_services(self) -> None:
         from harness.edge import cognito
@@ -77,6 +81,13 @@ class EmbeddedTarget:
         lambda_responses.install(self.edge, self.functions, self.runtime)
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime)
         self.admin.add_metrics("lambda", self.runtime.metrics)
+        self.gateway = Gateway(
+            apigateway_client_factory=lambda: self.upstream.client("apigateway"),
+            invoke=self.invoker, iam=ExecuteApiAuthorizer(self.edge), clock=self.clock,
+            changes=self.changes, region=self.options.region, account=self.upstream.account)
+        apigateway.install(self.edge, self.gateway)
+        self.app.gateway = self.gateway
+        self.admin.add_metrics("gateway", self.gateway.metrics)
 
     def _role_credentials(self, config: FunctionConfig) -> SessionCredentials:
         """A real AssumeRole through the edge, signed as the Lambda service principal."""
@@ -118,6 +129,8 @@ class EmbeddedTarget:
             self.runtime.flush()
         self.functions.reset()
         self.functions.code.reset()
+        if self.gateway is not None:
+            self.gateway.reset()
         self.edge.reset()
         self.clock.reset()
         if self.options.frozen_clock:

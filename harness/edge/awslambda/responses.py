@@ -131,8 +131,12 @@ class GatewayInvoker:
         if not self._registry.service_may_invoke(function_arn, "apigateway.amazonaws.com",
                                                  source_arn, self._edge.account):
             raise PermissionError(f"Invalid permissions on Lambda function {function_arn}")
-        return self._runtime.invoke(config, payload, timeout_override_s=timeout_s,
-                                    invoked_arn=function_arn)
+        override = timeout_s if timeout_s is not None and timeout_s < config.timeout else None
+        result = self._runtime.invoke(config, payload, timeout_override_s=override,
+                                      invoked_arn=function_arn)
+        if override is not None and result.function_error and b"Task timed out" in result.payload:
+            raise TimeoutError(function_arn)
+        return result
 
 
 def install(edge: Edge, registry: FunctionRegistry, runtime: Runtime) -> None:
