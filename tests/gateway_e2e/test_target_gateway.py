@@ -13,7 +13,7 @@ import json
 import urllib.error
 import urllib.request
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -172,7 +172,7 @@ def test_quota_and_get_usage_through_the_management_api(target: EmbeddedTarget, 
     assert statuses == [200, 200, 200, 429]
     assert call(target, api["id"], "/items", {"Authorization": "t2"})[1] == \
         {"message": "Limit Exceeded"}
-    today = datetime.fromtimestamp(target.clock.now(), timezone.utc).date().isoformat()
+    today = datetime.fromtimestamp(target.clock.now(), UTC).date().isoformat()
     usage = aws("apigateway").get_usage(usagePlanId=api["plan"], startDate=today, endDate=today)
     assert sorted(usage["items"].values()) == [[[1, 2]], [[3, 0]]]
 
