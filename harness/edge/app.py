@@ -182,6 +182,9 @@ class Edge:
         resp = self.upstream.forward(call.req, call.service.signing_name, call.region)
         if resp.status >= 500:
             self.stats["upstream_errors"] += 1
+            if call.service.name == "apigateway" and b"KeyError" in resp.body:
+                return errors.aws_error(call.service, "NotFoundException",
+                                        "Invalid identifier specified", 404)
             if b"NotImplementedError" in resp.body:
                 return errors.aws_error(call.service, "NotImplemented",
                                         f"{call.op.name} is not implemented by the upstream "

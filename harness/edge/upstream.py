@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 import traceback
 from typing import Any, Protocol
@@ -24,6 +25,11 @@ DEFAULT_MOTO_ACCOUNT = "123456789012"
 # Headers that describe the caller's own signature; the upstream gets the root's instead.
 _CALLER_AUTH_HEADERS = {"authorization", "x-amz-security-token", "x-amz-date", "host",
                         "content-length", "connection", "expect", "transfer-encoding"}
+
+# moto's out-of-band headers: a caller's x-moto-account-id would switch the account behind the
+# gate's back, and moto answers ForgotPassword with the confirmation code in
+# x-moto-forgot-password-confirmation-code, which AWS only ever sends to the user's inbox.
+_MOTO_CONTROL = "x-moto-"
 
 _BOTO_CONFIG = botocore.config.Config(
     retries={"max_attempts": 1, "mode": "standard"},
@@ -78,6 +84,8 @@ class InProcessMoto:
     endpoint_label = "moto (in-process)"
 
     def __init__(self, region: str = DEFAULT_REGION, account: str = DEFAULT_MOTO_ACCOUNT) -> None:
+        # AWS-managed policies (AWSLambdaBasicExecutionRole, ...) exist in every real account.
+        os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.region = region
@@ -123,7 +131,7 @@ class InProcessMoto:
             "HTTP_X_MOTO_ACCOUNT_ID": self.account,
         }
         for name, value in req.headers.items():
-            if name in _CALLER_AUTH_HEADERS:
+            if name in _CALLER_AUTH_HEADERS or name.startswith(_MOTO_CONTROL):
                 continue
             if name == "content-type":
                 environ["CONTENT_TYPE"] = value
@@ -157,10 +165,13 @@ class InProcessMoto:
         if len(status_holder) != 2:
             return _upstream_failure(RuntimeError("the upstream app never started a response"))
         status, headers = status_holder
+        if _is_router_page(int(status.split(" ", 1)[0]), headers, body):
+            return _no_route(req)
         out_headers = [
             (k, v) for k, v in headers
             if k.lower() not in ("content-length", "connection", "access-control-allow-origin",
                                  "server", "date", "transfer-encoding")
+            and not k.lower().startswith(_MOTO_CONTROL)
         ]
         return HttpResponse(int(status.split(" ", 1)[0]), out_headers, body)
 
@@ -204,7 +215,7 @@ class InProcessMoto:
         from moto.core.base_backend import BackendDict
 
         with self.lock:
-            for backend in list(BackendDict._instances):
+            for backend in list(BackendDict._instances):  # type: ignore[misc]
                 if self.account in backend:
                     backend[self.account].reset()
                     del backend[self.account]
@@ -229,7 +240,8 @@ class RemoteEndpoint:
         self.account = str(sts.get_caller_identity()["Account"])
 
     def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse:
-        headers = {k: v for k, v in req.headers.items() if k not in _CALLER_AUTH_HEADERS}
+        headers = {k: v for k, v in req.headers.items()
+                   if k not in _CALLER_AUTH_HEADERS and not k.startswith(_MOTO_CONTROL)}
         url = f"{self.url}{req.path}" + (f"?{req.query}" if req.query else "")
         if "authorization" in req.headers:
             aws_req = AWSRequest(method=req.method, url=url, data=req.body, headers=headers)
@@ -239,9 +251,11 @@ class RemoteEndpoint:
             req.method, url, body=req.body or None, headers=headers,
             preload_content=True, redirect=False, timeout=120.0,
         )
+        if _is_router_page(resp.status, list(resp.headers.items()), resp.data):
+            return _no_route(req)
         out = [(k, v) for k, v in resp.headers.items()
                if k.lower() not in ("content-length", "connection", "transfer-encoding",
-                                    "server", "date")]
+                                    "server", "date") and not k.lower().startswith(_MOTO_CONTROL)]
         return HttpResponse(resp.status, out, resp.data)
 
     def client(self, service: str, region: str | None = None) -> Any:
@@ -275,6 +289,21 @@ class _RawBody(io.BytesIO):
             if not chunk:
                 return
             yield chunk
+
+
+def _is_router_page(status: int, headers: list[tuple[str, str]], body: bytes) -> bool:
+    """werkzeug's own HTML 400/404/405 page: moto's router refused the request, no AWS answer."""
+    if status not in (400, 404, 405):
+        return False
+    ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
+    return ctype.startswith("text/html") and body.lstrip()[:15].lower() == b"<!doctype html>"
+
+
+def _no_route(req: HttpRequest) -> HttpResponse:
+    """A 5xx the edge turns into a 4xx in the service's own shape (never moto's HTML page)."""
+    return HttpResponse(500, [("Content-Type", "text/plain")],
+                        f"upstream router has no route for {req.method} {req.path[:200]}".encode(
+                            "utf-8", "replace"))
 
 
 def _upstream_failure(exc: BaseException) -> HttpResponse:

@@ -1,0 +1,146 @@
+"""What a bad template or a failing resource looks like to the user: messages with file:line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.deploy import Deployer, DeployError
+
+from .conftest import Project
+
+
+def _line_of(text: str, needle: str) -> int:
+    lines = text.strip("\n").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def test_unsupported_resource_type_names_type_resource_and_line(
+        deployer: Deployer, project: Project, stack_name: str) -> None:
+    text = """
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+  Queue:
+    Type: AWS::SQS::Queue
+"""
+    with pytest.raises(DeployError) as err:
+        deployer.deploy(project(text), stack_name)
+    assert str(err.value) == (f"template.yaml:{_line_of(text, 'Queue:')}: unsupported resource "
+                              "type AWS::SQS::Queue (resource Queue)")
+    assert stack_name not in deployer.list_stacks(), "nothing is created for an invalid template"
+
+
+def test_unsupported_intrinsic_names_function_and_line(deployer: Deployer, project: Project,
+                                                        stack_name: str) -> None:
+    text = """
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !ImportValue SharedTableName
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+"""
+    with pytest.raises(DeployError) as err:
+        deployer.deploy(project(text), stack_name)
+    assert str(err.value) == (f"template.yaml:{_line_of(text, 'ImportValue')}: unsupported "
+                              "intrinsic function Fn::ImportValue")
+    assert stack_name not in deployer.list_stacks(), "checked before anything is created"
+
+
+def test_serverless_type_without_transform_says_so(deployer: Deployer, project: Project,
+                                                    stack_name: str) -> None:
+    text = """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {InlineCode: x, Handler: index.h, Runtime: python3.12}
+"""
+    with pytest.raises(DeployError, match=r"template.yaml:2: unsupported resource type "
+                                          r"AWS::Serverless::Function \(resource Fn\) \(add "
+                                          r"Transform: AWS::Serverless-2016-10-31\)"):
+        deployer.deploy(project(text), stack_name)
+
+
+def test_allowed_values_violation(deployer: Deployer, project: Project, stack_name: str) -> None:
+    text = """
+Parameters:
+  Tier:
+    Type: String
+    AllowedValues: [basic, standard, premium, platinum]
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+"""
+    with pytest.raises(DeployError, match=r"template.yaml:3: parameter Tier value 'gold' is not "
+                                          r"one of the AllowedValues"):
+        deployer.deploy(project(text), stack_name, {"Tier": "gold"})
+
+
+def test_cycles_and_bad_attributes(deployer: Deployer, project: Project,
+                                   stack_name: str) -> None:
+    cycle = """
+Resources:
+  A:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Principal: {AWS: !GetAtt B.Arn}}]}
+  B:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Principal: {AWS: !GetAtt A.Arn}}]}
+"""
+    with pytest.raises(DeployError, match=r"template.yaml:2: circular dependency between "
+                                          r"resources: A -> B -> A"):
+        deployer.deploy(project(cycle), stack_name)
+    bad_attr = """
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Client:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Pool
+      ClientName: !GetAtt Pool.Nope
+"""
+    with pytest.raises(DeployError, match=r"template.yaml:8: Fn::GetAtt Pool.Nope: "
+                                          r"AWS::Cognito::UserPool has no attribute Nope "
+                                          r"\(supported: Arn, ProviderName, ProviderURL, "
+                                          r"UserPoolId\)"):
+        deployer.deploy(project(bad_attr), stack_name)
+    deployer.delete(stack_name)
+
+
+def test_failed_create_keeps_a_record_that_delete_cleans_up(
+        deployer: Deployer, project: Project, stack_name: str, aws: Any) -> None:
+    text = """
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+    DependsOn: Pool
+"""
+    with pytest.raises(DeployError, match=r"template.yaml:4: resource Table "
+                                          r"\(AWS::DynamoDB::Table\): BillingMode PROVISIONED "
+                                          r"\(the default\) needs ProvisionedThroughput"):
+        deployer.deploy(project(text), stack_name)
+    failed = deployer.describe(stack_name)
+    assert failed.status == "CREATE_FAILED"
+    pool_id = failed.resources["Pool"].physical_id
+    deployer.delete(stack_name)
+    idp = aws("cognito-idp")
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.describe_user_pool(UserPoolId=pool_id)
