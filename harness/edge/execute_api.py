@@ -61,8 +61,6 @@ class ExecuteApiAuthorizer:
             "cognitoAuthenticationType": None,
             "cognitoAuthenticationProvider": None,
         }
-        if principal.is_root:
-            return IamResult(True, 200, "", principal.arn, identity)
         identity_docs, boundary_doc = self._edge.gate.policies(principal)
         keys = self._edge.gate.global_keys(principal, req)
         ctx = RequestContext(action="execute-api:Invoke", resource=method_arn,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from dataclasses import dataclass, field
@@ -173,7 +174,11 @@ class ServiceCatalog:
                 return self._op(svc, m.group(2), {})
             target = req.headers.get("x-amz-target", "")
             prefix, _, name = target.partition(".")
-            return self._op(svc, name, {}) if prefix == svc.target_prefix else None
+            if prefix != svc.target_prefix:
+                return None
+            # The SDK chose the service's JSON protocol instead: answer in kind.
+            as_json = dataclasses.replace(svc, protocol="json", json_version=svc.json_version or "1.1")
+            return self._op(as_json, name, {})
         if proto in ("query", "ec2"):
             params = dict(req.query_params())
             ctype = req.headers.get("content-type", "")
