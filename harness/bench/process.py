@@ -66,7 +66,7 @@ class TargetProcess:
                 total += child.memory_info().rss
             except psutil.Error:
                 continue
-        return round(total / 2**20, 1)
+        return float(round(total / 2**20, 1))
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
@@ -19,7 +20,7 @@ from harness.edge.principals import CredentialBook, Principal, root_principal
 from harness.edge.protocols import Operation, ServiceCatalog, ServiceInfo
 from harness.edge.sigv4 import SignedRequest, SigV4Error, parse_authorization, verify
 from harness.edge.sts.models import SessionService
-from harness.edge.upstream import ROOT_KEY, ROOT_SECRET, Upstream
+from harness.edge.upstream import ROOT_KEY, ROOT_SECRET, Upstream, UpstreamUnavailable
 from harness.edge.validate import ParamError, validate
 from harness.http import HttpRequest, HttpResponse
 
@@ -149,7 +150,7 @@ class Edge:
         except BadRequestParams as exc:
             return errors.aws_error(svc, "SerializationException", str(exc)[:300], 400)
         except ParamError as exc:
-            return errors.aws_error(svc, exc.code, str(exc)[:500], 400)
+            return errors.aws_error(svc, exc.code, str(exc)[:500], exc.status)
         call = Call(req, op, principal, params, region)
         key = (svc.name, op.name)
         if principal is not None and op.name not in UNSIGNED_OPERATIONS.get(svc.name, ()):
@@ -179,7 +180,16 @@ class Edge:
     _self_authorised = {("sts", "AssumeRole")}
 
     def _forward(self, call: Call) -> HttpResponse:
-        resp = self.upstream.forward(call.req, call.service.signing_name, call.region)
+        try:
+            resp = self.upstream.forward(call.req, call.service.signing_name, call.region)
+        except UpstreamUnavailable as exc:
+            self.stats["upstream_errors"] += 1
+            return errors.aws_error(call.service, "ServiceUnavailable", str(exc)[:300], 503,
+                                    sender=False)
+        if resp.status >= 500 and not getattr(self.upstream, "crashes_are_client_errors", False) \
+                and _is_aws_error(resp):
+            self.stats["upstream_errors"] += 1
+            return resp
         if resp.status >= 500:
             self.stats["upstream_errors"] += 1
             if call.service.name == "apigateway" and b"KeyError" in resp.body:
@@ -270,10 +280,19 @@ class Edge:
             found = self.catalog.services_for_signing(m.group(1))
             if found:
                 return found[0]
+        params = dict(req.query_params())
+        if "x-www-form-urlencoded" in req.headers.get("content-type", ""):
+            params.update(parse_qsl(req.body[:4096].decode("utf-8", "replace")))
+        parts = params.get("X-Amz-Credential", "").split("/")
+        if len(parts) == 5:
+            found = self.catalog.services_for_signing(parts[3])
+            if found:
+                return found[0]
         target = req.headers.get("x-amz-target")
         if target:
             return self.catalog.service_for_target(target)
-        return None
+        name = {"2011-06-15": "sts", "2010-05-08": "iam"}.get(params.get("Version", ""))
+        return self.catalog.service(name) if name else None
 
     def _unknown_operation(self, svc: ServiceInfo, op: Operation | None) -> HttpResponse:
         name = op.name if op else ""
@@ -295,6 +314,12 @@ class Edge:
 
     def service_info(self, name: str) -> ServiceInfo | None:
         return self.catalog.service(name)
+
+
+def _is_aws_error(resp: HttpResponse) -> bool:
+    """An upstream's own AWS-shaped 5xx (passed on), as opposed to a crash dump (a 4xx here)."""
+    body = resp.body[:4096]
+    return b'"__type"' in body or b"<Code>" in body or resp.header("x-amzn-ErrorType") is not None
 
 
 __all__ = ["UNSIGNED_OPERATIONS", "Call", "Edge", "Observer", "Responder"]

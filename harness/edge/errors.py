@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from xml.sax.saxutils import escape
 
@@ -36,6 +37,15 @@ _QUERY_NAMESPACES = {
 }
 
 
+# Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, surrogates, U+FFFE/U+FFFF): an
+# action name or key echoed back from a hostile request must not make the error unparseable.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_INVALID.sub("\ufffd", text))
+
+
 def request_id() -> str:
     return str(uuid.uuid4())
 
@@ -57,14 +67,14 @@ def aws_error(svc: ServiceInfo | None, code: str, message: str, status: int = 40
         xmlns = f' xmlns="{ns}"' if ns else ""
         body = (
             f"<ErrorResponse{xmlns}><Error><Type>{'Sender' if sender else 'Receiver'}</Type>"
-            f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+            f"<Code>{_xml_text(code)}</Code><Message>{_xml_text(message)}</Message></Error>"
             f"<RequestId>{rid}</RequestId></ErrorResponse>"
         ).encode()
         return HttpResponse(status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)], body)
     if proto == "rest-xml":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+            f"<Error><Code>{_xml_text(code)}</Code><Message>{_xml_text(message)}</Message>"
             f"<RequestId>{rid}</RequestId></Error>"
         ).encode()
         return HttpResponse(status, [("Content-Type", "application/xml"),

@@ -53,8 +53,8 @@ def request_params(req: HttpRequest, op: Operation) -> dict[str, Any]:
                 data.update(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
         else:
             data = _rest_params(req, op)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequestParams(str(exc)) from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequestParams(str(exc)[:300] or type(exc).__name__) from None
     if not isinstance(data, dict):
         raise BadRequestParams("request body must be an object")
     return data

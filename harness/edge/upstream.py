@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import boto3
 import botocore.config
+import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.credentials import Credentials
@@ -82,6 +83,8 @@ class InProcessMoto:
     """moto's backends in this process, one account per instance, serialised behind one lock."""
 
     endpoint_label = "moto (in-process)"
+    # moto raising on a request is a reaction to its input, so the edge answers 4xx for it.
+    crashes_are_client_errors = True
 
     def __init__(self, region: str = DEFAULT_REGION, account: str = DEFAULT_MOTO_ACCOUNT) -> None:
         # AWS-managed policies (AWSLambdaBasicExecutionRole, ...) exist in every real account.
@@ -221,6 +224,10 @@ class InProcessMoto:
                     del backend[self.account]
 
 
+class UpstreamUnavailable(ConnectionError):
+    """The external endpoint could not be reached; the edge answers 503 in the service's shape."""
+
+
 class RemoteEndpoint:
     """An external endpoint (LocalStack, ministack, moto_server) reached over HTTP as its root."""
 
@@ -229,6 +236,7 @@ class RemoteEndpoint:
 
         self.url = url.rstrip("/")
         self.endpoint_label = self.url
+        self.crashes_are_client_errors = False
         self.region = region
         parts = urlsplit(self.url)
         self._scheme = parts.scheme
@@ -238,6 +246,9 @@ class RemoteEndpoint:
         self._creds = Credentials(ROOT_KEY, ROOT_SECRET)
         sts = self.client("sts")
         self.account = str(sts.get_caller_identity()["Account"])
+        # moto_server answers a request it trips over with InternalFailure; like in-process moto
+        # that is a reaction to the input. Other endpoints' 5xx are passed on as they are.
+        self.crashes_are_client_errors = self._is_moto_server()
 
     def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse:
         headers = {k: v for k, v in req.headers.items()
@@ -247,16 +258,26 @@ class RemoteEndpoint:
             aws_req = AWSRequest(method=req.method, url=url, data=req.body, headers=headers)
             SigV4Auth(self._creds, service, region).add_auth(aws_req)
             headers = dict(aws_req.headers.items())
-        resp = self._pool.request(
-            req.method, url, body=req.body or None, headers=headers,
-            preload_content=True, redirect=False, timeout=120.0,
-        )
+        try:
+            resp = self._pool.request(
+                req.method, url, body=req.body or None, headers=headers,
+                preload_content=True, redirect=False, timeout=120.0,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise UpstreamUnavailable(f"{self.url} did not answer: {exc}") from None
         if _is_router_page(resp.status, list(resp.headers.items()), resp.data):
             return _no_route(req)
         out = [(k, v) for k, v in resp.headers.items()
                if k.lower() not in ("content-length", "connection", "transfer-encoding",
                                     "server", "date") and not k.lower().startswith(_MOTO_CONTROL)]
         return HttpResponse(resp.status, out, resp.data)
+
+    def _is_moto_server(self) -> bool:
+        try:
+            r = self._pool.request("GET", self.url + "/moto-api/data.json", timeout=5.0)
+        except urllib3.exceptions.HTTPError:
+            return False
+        return r.status == 200 and r.data.lstrip().startswith(b"{")
 
     def client(self, service: str, region: str | None = None) -> Any:
         region = region or self.region

@@ -27,7 +27,9 @@ def _lower_first(name: str) -> str:
 
 
 def validate(op: Operation, params: dict[str, Any], *, wire_json: bool) -> None:
-    """Raise ParamError for a missing required member or a value of the wrong JSON type."""
+    """Raise ParamError for what AWS refuses before acting on a call: a missing required member, a
+    value of the wrong type or outside the model's length/value bounds or enum, a DynamoDB attribute
+    value or legacy condition of the wrong form, and an invalid or oversized IAM policy document."""
     shape = op.input_shape
     if shape is None:
         return
@@ -67,14 +69,15 @@ _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 
 
 def _check_query_scalars(shape: Any, params: dict[str, Any]) -> None:
-    """Top-level query members: integers and booleans must parse, strings and numbers keep their bounds."""
-    for name, member in shape.members.items():
-        if member.serialization.get("location"):
+    """Query members, nested ones included (Tags.member.1.Key): integers and booleans must parse,
+    strings keep their bounds and enums."""
+    for key, raw in params.items():
+        if not isinstance(raw, str) or not isinstance(key, str):
             continue
-        raw = params.get(member.serialization.get("name", name))
-        if not isinstance(raw, str):
+        found = _query_member(shape, key.split("."))
+        if found is None:
             continue
-        where = _lower_first(name)
+        member, where = found
         t = member.type_name
         if t in ("integer", "long"):
             if not _INTEGER.fullmatch(raw.strip()):
@@ -89,6 +92,40 @@ def _check_query_scalars(shape: Any, params: dict[str, Any]) -> None:
                                  "Member must be true or false")
         elif t == "string":
             _check_bounds(member, raw, where, "ValidationError")
+            _check_enum(member, raw, where, "ValidationError")
+
+
+def _query_member(shape: Any, parts: list[str]) -> tuple[Any, str] | None:
+    """The scalar shape a flattened query key names (Policy, PolicyArns.member.2.arn, ...)."""
+    where: list[str] = []
+    i = 0
+    while i < len(parts):
+        t = shape.type_name
+        if t == "structure":
+            name = next((n for n, m in shape.members.items()
+                         if m.serialization.get("name", n) == parts[i]), None)
+            if name is None or shape.members[name].serialization.get("location"):
+                return None
+            shape = shape.members[name]
+            where.append(_lower_first(name))
+            i += 1
+        elif t == "list":
+            if shape.serialization.get("flattened"):
+                step = parts[i:i + 1]
+            else:
+                step = parts[i:i + 2]
+                if len(step) < 2 or step[0] != shape.member.serialization.get("name", "member"):
+                    return None
+            if not step or not step[-1].isdigit():
+                return None
+            where.append(step[-1])
+            shape = shape.member
+            i += len(step)
+        else:
+            return None  # maps and anything unexpected: left to the service
+    if shape.type_name in ("structure", "list", "map"):
+        return None
+    return shape, ".".join(where)
 
 
 def _shown(value: str) -> str:
@@ -112,6 +149,14 @@ def _check_bounds(shape: Any, value: Any, where: str, code: str) -> None:
     if isinstance(hi, int | float) and size > hi:
         raise ParamError(code, f"1 validation error detected: Value {shown}at '{where}' failed to "
                          f"satisfy constraint: Member must have {kind} less than or equal to {hi}")
+
+
+def _check_enum(shape: Any, value: str, where: str, code: str) -> None:
+    enum = shape.metadata.get("enum")
+    if enum and value not in enum:
+        raise ParamError(code, f"1 validation error detected: Value '{_shown(value)}' at '{where}' "
+                         f"failed to satisfy constraint: Member must satisfy enum value set: "
+                         f"[{', '.join(enum)}]"[:1000])
 
 
 def _aws_path(path: str) -> str:
@@ -168,6 +213,44 @@ def _check_policy_document(rule: PolicyRule, params: dict[str, Any]) -> None:
         raise ParamError("MalformedPolicyDocument", "Syntax errors in policy.") from None
 
 
+def _check_attribute_value(value: dict[str, Any]) -> None:
+    """A DynamoDB AttributeValue holds exactly one data type, as AWS insists.
+
+    Without this, {"S": "t2-3", "N": "1"} leaves the gate no single partition-key value (an empty
+    dynamodb:LeadingKeys set, which ForAllValues lets through) while moto reads the "S": a session
+    scoped to t1-* could read and write t2-*'s items.
+    """
+    if not value or all(v is None for v in value.values()):
+        raise ParamError("ValidationException", "Supplied AttributeValue is empty, must contain "
+                         "exactly one of the supported datatypes")
+    if len(value) != 1:
+        raise ParamError("ValidationException", "Supplied AttributeValue has more than one "
+                         "datatypes set, must contain exactly one of the supported datatypes")
+    if value.get("NULL") is False:
+        raise ParamError("ValidationException", "One or more parameter values were invalid: Null "
+                         "attribute value types must have the value of true")
+
+
+# DynamoDB's legacy conditions (KeyConditions, QueryFilter, ScanFilter, Expected): how many values
+# each ComparisonOperator takes; IN takes one or more.
+_ARITY = {"EQ": 1, "NE": 1, "LE": 1, "LT": 1, "GE": 1, "GT": 1, "CONTAINS": 1, "NOT_CONTAINS": 1,
+          "BEGINS_WITH": 1, "BETWEEN": 2, "NULL": 0, "NOT_NULL": 0}
+
+
+def _check_condition_arity(value: dict[str, Any]) -> None:
+    op = value.get("ComparisonOperator")
+    values = value.get("AttributeValueList")
+    if not isinstance(op, str) or (values is not None and not isinstance(values, list)):
+        return  # type errors are reported by the member checks
+    if values is None and "Value" in value:
+        return  # ExpectedAttributeValue's single-Value form
+    count = len(values or [])
+    want = _ARITY.get(op)
+    if (want is not None and count != want) or (op == "IN" and count < 1):
+        raise ParamError("ValidationException", "One or more parameter values were invalid: "
+                         f"Invalid number of argument(s) for the {op} ComparisonOperator")
+
+
 def _check(shape: Any, value: Any, path: str, wire_json: bool, depth: int, top: bool = False) -> None:
     if depth > _MAX_DEPTH:
         raise ParamError("SerializationException", "Request nested too deeply")
@@ -176,6 +259,11 @@ def _check(shape: Any, value: Any, path: str, wire_json: bool, depth: int, top: 
         if not isinstance(value, dict):
             raise ParamError("SerializationException",
                              f"Expected an object for {path or 'the request'}")
+        if shape.name == "AttributeValue" and "NULL" in shape.members:
+            _check_attribute_value(value)
+        elif shape.name in ("Condition", "ExpectedAttributeValue") \
+                and "AttributeValueList" in shape.members:
+            _check_condition_arity(value)
         members = shape.members
         for req in shape.metadata.get("required", []):
             m = members.get(req)
@@ -218,6 +306,7 @@ def _check(shape: Any, value: Any, path: str, wire_json: bool, depth: int, top: 
             raise ParamError("SerializationException",
                              f"Unexpected value type in payload: {path} must be a string")
         _check_bounds(shape, value, _aws_path(path), "ValidationException")
+        _check_enum(shape, value, _aws_path(path), "ValidationException")
         return
     if t in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):

@@ -108,8 +108,15 @@ class DynamoContext:
         schema = self._schemas(table)
         if schema is not None and schema.hash_key in key:
             v = _scalar(key[schema.hash_key])
-            return [v] if v is not None else []
-        return [s for s in (_scalar(v) for v in key.values()) if s is not None]
+            if v is None:
+                raise ContextError("One or more parameter values were invalid: the partition key "
+                                   f"{schema.hash_key} must be a single S, N or B value")
+            return [v]
+        values = [_scalar(v) for v in key.values()]
+        if any(v is None for v in values):
+            raise ContextError("One or more parameter values were invalid: key attributes must be "
+                               "single S, N or B values")
+        return [v for v in values if v is not None]
 
     def _item_check(self, action: str, p: Mapping[str, Any], op: str) -> AuthzItem:
         table = _require_str(p, "TableName")
