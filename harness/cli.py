@@ -1,95 +1,39 @@
-"""The `saas-harness` command line."""
+"""The `saas-harness` command line: argument parsing; each command lives in harness/commands/."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
-
-from harness.state import clear_state, write_state
+from typing import Any
 
 
-def _add_target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=int, default=4566, help="loopback port (default 4566)")
+def _lazy(module: str, name: str) -> Any:
+    """Import a command only when it runs, so `--help` and `up` start fast."""
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        fn = getattr(importlib.import_module(f"harness.commands.{module}"), name)
+        rc: int = fn(args)
+        return rc
+
+    return run
+
+
+def _target_options(p: argparse.ArgumentParser, default_port: int = 4566) -> None:
+    hint = "; 0 picks a free one" if not default_port else ""
+    p.add_argument("--port", type=int, default=default_port,
+                   help=f"loopback port (default {default_port}{hint})")
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--upstream", metavar="URL", default=None,
                    help="put the front door in front of this AWS-compatible endpoint instead of "
                         "in-process moto (LocalStack, ministack, moto_server)")
+
+
+def _work_dir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work-dir", type=Path, default=Path(".harness"),
-                   help="where state.json, logs and function code live (default .harness)")
-
-
-def cmd_up(args: argparse.Namespace) -> int:
-    from harness.target import EmbeddedTarget, TargetOptions
-
-    if not 0 <= args.port <= 65535:
-        print(f"error: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
-        return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    # Handlers first: a SIGTERM or Ctrl-C during start-up must still end in a clean stop.
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=args.work_dir)
-    try:
-        target = EmbeddedTarget(opts)
-    except Exception as exc:
-        where = f"the upstream {args.upstream}" if args.upstream else "the embedded target"
-        print(f"error: cannot start {where}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        target.start()
-    except (OSError, OverflowError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        print(f"error: cannot listen on 127.0.0.1:{args.port}: {reason}", file=sys.stderr)
-        return 2
-    try:
-        state = target.describe()
-        state["pid"] = os.getpid()
-        try:
-            write_state(state, args.work_dir)
-        except OSError as exc:
-            print(f"error: cannot write {args.work_dir}/state.json: {exc.strerror or exc}",
-                  file=sys.stderr)
-            return 2
-        print(f"Ready: AWS APIs at {target.endpoint} (account {state['account']}, region "
-              f"{state['region']}, upstream {state['upstream']})", flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        target.stop()
-        clear_state(args.work_dir)
-    print("Stopped.", flush=True)
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    import json
-
-    if args.which == "edge":
-        from harness.bench import edge
-
-        result = edge.run(n=args.n)
-    elif args.which == "gateway":
-        from harness.bench import gateway
-
-        result = gateway.run(n=args.n)
-    else:  # pragma: no cover - argparse restricts choices
-        raise SystemExit(f"unknown benchmark {args.which}")
-    text = json.dumps(result, indent=2)
-    if args.json:
-        Path(args.json).write_text(text + "\n")
-    print(text)
-    return 0
+                   help="where state.json, stack records and logs live (default .harness)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,15 +42,49 @@ def build_parser() -> argparse.ArgumentParser:
         description="Local AWS-faithful emulation and tenant-isolation harness for serverless SaaS.")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the embedded target in the foreground")
-    _add_target_options(up)
+
+    up = sub.add_parser("up", help="start the embedded target (and the SaaS) in the foreground")
+    _target_options(up)
+    _work_dir(up)
     up.add_argument("--no-stack", action="store_true", help="start the edge only")
-    up.set_defaults(func=cmd_up)
+    up.set_defaults(func=_lazy("up", "cmd_up"))
+
+    ob = sub.add_parser("onboard", help="register tenants through the running SaaS's public API")
+    ob.add_argument("--tiers", default="basic=2,standard=2,premium=1,platinum=2",
+                    help="tier=count,... (basic, standard, premium, platinum)")
+    ob.add_argument("--concurrency", type=int, default=8)
+    ob.add_argument("--quiet", action="store_true", help="no progress bar")
+    _work_dir(ob)
+    ob.set_defaults(func=_lazy("saas", "cmd_onboard"))
+
+    dep = sub.add_parser("deploy", help="deploy a SAM template to the running target or any endpoint")
+    dep.add_argument("template")
+    dep.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter")
+    dep.add_argument("--stack-name", help="default: the template's file name")
+    dep.add_argument("--endpoint", help="deploy here instead of the running target")
+    dep.add_argument("--region", default="us-east-1")
+    dep.add_argument("--delete", action="store_true", help="delete the stack instead")
+    _work_dir(dep)
+    dep.set_defaults(func=_lazy("saas", "cmd_deploy"))
+
+    run = sub.add_parser("run", help="the main job: up, onboard, exercise, attack across tenants")
+    _target_options(run, default_port=0)
+    run.add_argument("--tiers", default="basic=2,standard=2,premium=1,platinum=2")
+    run.add_argument("--items", type=int, default=2, help="products and orders per tenant")
+    run.add_argument("--concurrency", type=int, default=8)
+    run.add_argument("--json", metavar="PATH", help="write the machine-readable summary here")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.set_defaults(func=_lazy("saas", "cmd_run"))
+
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
-    bench.add_argument("which", choices=["edge", "gateway"], help="what to measure")
+    bench.add_argument("which", choices=["edge", "gateway", "onboarding"], help="what to measure")
     bench.add_argument("--json", metavar="PATH", help="write the results here")
     bench.add_argument("-n", type=int, default=1000, help="samples per latency measurement")
-    bench.set_defaults(func=cmd_bench)
+    bench.add_argument("--tenants", type=int, default=100, help="onboarding: tenants in all")
+    bench.add_argument("--platinum", type=int, default=None,
+                       help="onboarding: how many are Platinum (default a tenth)")
+    bench.add_argument("--concurrency", type=int, default=8)
+    bench.set_defaults(func=_lazy("bench", "cmd_bench"))
     return parser
 
 

@@ -55,6 +55,11 @@ class TargetProcess:
                             timeout=30.0)
         return json.loads(r.data or b"null")
 
+    def state(self) -> dict[str, Any]:
+        from harness.state import read_state
+
+        return read_state(self.work_dir)
+
     def rss_mb(self) -> float:
         """Resident memory of the target and all its Lambda workers, in MiB."""
         import psutil

@@ -75,7 +75,7 @@ def install_virtual_time() -> None:
 
         @classmethod
         def utcnow(cls) -> Any:
-            return cls.fromtimestamp(_vtime(), _dt.timezone.utc).replace(tzinfo=None)
+            return cls.fromtimestamp(_vtime(), _dt.UTC).replace(tzinfo=None)
 
         @classmethod
         def today(cls) -> Any:

@@ -1,0 +1,1 @@
+"""The command implementations behind harness/cli.py, one module per command."""
