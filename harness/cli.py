@@ -26,6 +26,8 @@ def _target_options(p: argparse.ArgumentParser, default_port: int = 4566) -> Non
     p.add_argument("--port", type=int, default=default_port,
                    help=f"loopback port (default {default_port}{hint})")
     p.add_argument("--region", default="us-east-1")
+    p.add_argument("--max-environments", type=int, default=24,
+                   help="Lambda execution environments alive at once (default 24, ~60 MB each)")
     p.add_argument("--upstream", metavar="URL", default=None,
                    help="put the front door in front of this AWS-compatible endpoint instead of "
                         "in-process moto (LocalStack, ministack, moto_server)")

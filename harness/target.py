@@ -40,6 +40,9 @@ class TargetOptions:
     work_dir: Path = Path(".harness")
     frozen_clock: bool = False
     account: str = DEFAULT_MOTO_ACCOUNT
+    # Lambda environments alive at once, all functions together (each is a Python process of
+    # about 60 MB); past it the least recently used idle one is evicted, as on a busy host.
+    max_environments: int = 24
 
 
 class EmbeddedTarget:
@@ -77,7 +80,8 @@ class EmbeddedTarget:
         self.runtime = Runtime(
             endpoint_url=self.endpoint, region=self.options.region, account=self.upstream.account,
             credentials=self._role_credentials, clock=self.clock,
-            work_dir=self.options.work_dir / "lambda")
+            work_dir=self.options.work_dir / "lambda",
+            max_environments=self.options.max_environments)
         lambda_responses.install(self.edge, self.functions, self.runtime)
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime)
         self.admin.add_metrics("lambda", self.runtime.metrics)

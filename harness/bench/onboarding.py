@@ -29,6 +29,7 @@ def run(tenants: int = 100, platinum: int | None = None, concurrency: int = 8) -
         records = onboard(client, counts, concurrency=concurrency)
         onboard_s = time.perf_counter() - t0
         rss_after = target.rss_mb()
+        pss_after = target.pss_mb()
         metrics = target.admin("GET", "/_harness/metrics")
     return {
         "benchmark": "onboarding",
@@ -37,6 +38,7 @@ def run(tenants: int = 100, platinum: int | None = None, concurrency: int = 8) -
         "onboard_s": round(onboard_s, 3),
         "tenants_per_s": round(len(records) / onboard_s, 2) if onboard_s else None,
         "rss_mb_after_up": rss_up, "rss_mb_after_onboarding": rss_after,
+        "pss_mb_after_onboarding": pss_after,
         "lambda": {k: v for k, v in metrics.get("lambda", {}).items() if k != "functions"},
         "targets": {"up_ready_s_max": 5.0, "onboard_100_s_max": 60.0, "rss_mb_max": 2048},
     }

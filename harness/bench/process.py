@@ -61,14 +61,23 @@ class TargetProcess:
         return read_state(self.work_dir)
 
     def rss_mb(self) -> float:
-        """Resident memory of the target and all its Lambda workers, in MiB."""
+        """Resident memory of the target and all its Lambda workers, in MiB (shared pages counted
+        once per process, so this is an upper bound)."""
+        return self._memory("rss")
+
+    def pss_mb(self) -> float:
+        """Proportional set size of the same processes: shared pages split between them."""
+        return self._memory("pss")
+
+    def _memory(self, field: str) -> float:
         import psutil
 
+        total = 0
         parent = psutil.Process(self.proc.pid)
-        total = parent.memory_info().rss
-        for child in parent.children(recursive=True):
+        for proc in [parent, *parent.children(recursive=True)]:
             try:
-                total += child.memory_info().rss
+                info = proc.memory_full_info() if field == "pss" else proc.memory_info()
+                total += getattr(info, field)
             except psutil.Error:
                 continue
         return float(round(total / 2**20, 1))

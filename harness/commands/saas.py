@@ -109,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="saas-harness-") as tmp:
         work = Path(tmp)
         opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                             work_dir=work)
+                             work_dir=work, max_environments=args.max_environments)
         t0 = time.perf_counter()
         err.print("Starting the embedded target and deploying the SaaS under test ...")
         with EmbeddedTarget(opts) as target:

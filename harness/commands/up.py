@@ -27,7 +27,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=args.work_dir)
+                         work_dir=args.work_dir, max_environments=args.max_environments)
     try:
         target = EmbeddedTarget(opts)
     except Exception as exc:
