@@ -66,10 +66,11 @@ def test_missing_role_is_access_denied_not_a_leak_of_existence(aws: Any) -> None
 
 
 def test_duration_below_900_is_refused_by_the_service(target: EmbeddedTarget, aws: Any) -> None:
+    import urllib.request
+
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
-    import urllib.request
 
     user_arn, key = make_user(aws)
     role = make_role(aws, {"AWS": user_arn})
