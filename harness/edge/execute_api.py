@@ -6,8 +6,7 @@ resource policy allow execute-api:Invoke and nothing denies it explicitly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from harness.contracts import IamResult
 from harness.edge.app import Edge
 from harness.edge.errors import AUTH_FAILURES
 from harness.edge.sigv4 import SigV4Error, parse_authorization
@@ -16,17 +15,6 @@ from harness.http import HttpRequest
 from harness.iam import PolicyKind, RequestContext, evaluate, parse_policy
 
 _MISSING = "Missing Authentication Token"
-
-
-@dataclass(frozen=True)
-class IamResult:
-    """The outcome the gateway turns into its response and requestContext.identity."""
-
-    allowed: bool
-    status: int
-    message: str
-    caller_arn: str | None = None
-    identity: dict[str, str | None] = field(default_factory=dict)
 
 
 class ExecuteApiAuthorizer:

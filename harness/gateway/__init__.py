@@ -5,7 +5,8 @@ runs what moto only stores: Lambda authorizers with their cache, usage-plan thro
 quotas, Lambda proxy integrations and gateway responses.
 """
 
+from harness.contracts import IamResult
 from harness.gateway.gateway import Gateway
-from harness.gateway.protocols import IamAuthorizer, IamResult, IamResultLike, LambdaInvoker
+from harness.gateway.protocols import IamAuthorizer, IamResultLike, LambdaInvoker
 
 __all__ = ["Gateway", "IamAuthorizer", "IamResult", "IamResultLike", "LambdaInvoker"]

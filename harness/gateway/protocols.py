@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from harness.http import HttpRequest
@@ -39,18 +38,6 @@ class IamResultLike(Protocol):
 
     @property
     def identity(self) -> Mapping[str, str | None]: ...
-
-
-@dataclass(frozen=True)
-class IamResult:
-    """An AWS_IAM decision; response_type optionally names the gateway response to send."""
-
-    allowed: bool
-    status: int
-    message: str
-    caller_arn: str | None = None
-    identity: dict[str, str | None] = field(default_factory=dict)
-    response_type: str | None = None
 
 
 class IamAuthorizer(Protocol):

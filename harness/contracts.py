@@ -1,0 +1,17 @@
+"""Values that cross the edge/gateway seam, defined once so neither package imports the other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class IamResult:
+    """An AWS_IAM decision for one execute-api request; response_type may name a gateway response."""
+
+    allowed: bool
+    status: int
+    message: str
+    caller_arn: str | None = None
+    identity: dict[str, str | None] = field(default_factory=dict)
+    response_type: str | None = None
