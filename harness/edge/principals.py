@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from harness.edge.upstream import ROOT_KEY, ROOT_SECRET
 
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
+# Authorizers assume a role per cache miss; past this many live sessions, expired ones are swept.
+SESSION_SWEEP_AT = 20_000
 
 
 def new_key_id(prefix: str) -> str:
@@ -88,6 +90,9 @@ class CredentialBook:
     def add_session(self, session: Principal) -> None:
         with self._lock:
             self._sessions[session.access_key] = session
+            crowded = len(self._sessions) > SESSION_SWEEP_AT
+        if crowded and session.issued_at is not None:
+            self.drop_expired_sessions(session.issued_at)
 
     def session(self, access_key: str) -> Principal | None:
         return self._sessions.get(access_key)

@@ -207,3 +207,22 @@ def test_lambda_service_principal_assumes_a_role_that_trusts_it(target: Embedded
     user_arn, _ = make_user(aws)
     not_trusting = make_role(aws, {"AWS": user_arn})
     assert code_of(assume, aws, key, not_trusting)[0] == "AccessDenied"
+
+
+def test_long_expired_sessions_are_forgotten_once_the_book_is_crowded() -> None:
+    """Load tests mint a session per authorizer cache miss; the book must not grow forever."""
+    from harness.edge import principals
+
+    book = principals.CredentialBook()
+    old = principals.Principal("assumed-role", "arn:old", "1", "ASIAOLD", "s", "u",
+                               session_token="t", expiration=100.0, issued_at=0.0)
+    book.add_session(old)
+    saved = principals.SESSION_SWEEP_AT
+    principals.SESSION_SWEEP_AT = 1
+    try:
+        fresh = principals.Principal("assumed-role", "arn:new", "1", "ASIANEW", "s", "u",
+                                     session_token="t", expiration=10**9, issued_at=10**8)
+        book.add_session(fresh)
+    finally:
+        principals.SESSION_SWEEP_AT = saved
+    assert book.session("ASIAOLD") is None and book.session("ASIANEW") is fresh
