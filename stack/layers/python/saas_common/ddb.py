@@ -78,27 +78,24 @@ def get(client: Any, table: str, key: dict[str, Any], consistent: bool = True) -
     return from_item(resp.get("Item"))
 
 
-def query_all(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Every item of a Query, following LastEvaluatedKey."""
+def _every_page(call: Any, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item of a Query or Scan, following LastEvaluatedKey."""
     while True:
-        resp = client.query(**kwargs)
+        resp = call(**kwargs)
         for item in resp.get("Items", []):
             yield from_item(item) or {}
         last = resp.get("LastEvaluatedKey")
         if not last:
             return
         kwargs["ExclusiveStartKey"] = last
+
+
+def query_all(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    return _every_page(client.query, kwargs)
 
 
 def scan_all(client: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    while True:
-        resp = client.scan(**kwargs)
-        for item in resp.get("Items", []):
-            yield from_item(item) or {}
-        last = resp.get("LastEvaluatedKey")
-        if not last:
-            return
-        kwargs["ExclusiveStartKey"] = last
+    return _every_page(client.scan, kwargs)
 
 
 def setting(name: str, client: Any = None) -> str | None:
