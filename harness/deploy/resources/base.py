@@ -173,6 +173,15 @@ class Provisioner:
                       and not k.startswith("_"))
 
 
+def delete_if_present(ctx: Context, service: str, method: str, **params: Any) -> None:
+    """Deletes tolerate a resource that is already gone, as CloudFormation's do."""
+    try:
+        ctx.call(service, method, **params)
+    except Exception as exc:
+        if not is_not_found(exc):
+            raise
+
+
 def exists(ctx: Context, service: str, method: str, **params: Any) -> bool:
     """Whether a get succeeds: some emulators answer a delete of a missing thing with a 500."""
     try:

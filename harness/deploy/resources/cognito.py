@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.deploy.model import PhysicalResource
-from harness.deploy.resources.base import Context, Created, Provisioner, is_not_found
+from harness.deploy.resources.base import Context, Created, Provisioner, delete_if_present
 
 _POOL_MUTABLE = ("Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes",
                  "SmsVerificationMessage", "EmailVerificationMessage", "EmailVerificationSubject",
@@ -75,11 +75,7 @@ class UserPool(Provisioner):
         return Created(pool_id, dict(old.attributes))
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
-        try:
-            ctx.call("cognito-idp", "delete_user_pool", UserPoolId=res.physical_id)
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
+        delete_if_present(ctx, "cognito-idp", "delete_user_pool", UserPoolId=res.physical_id)
 
 
 class UserPoolClient(Provisioner):
@@ -115,12 +111,8 @@ class UserPoolClient(Provisioner):
         return Created(old.physical_id, self._attrs(client))
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
-        try:
-            ctx.call("cognito-idp", "delete_user_pool_client",
-                     UserPoolId=res.properties["UserPoolId"], ClientId=res.physical_id)
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
+        delete_if_present(ctx, "cognito-idp", "delete_user_pool_client",
+                          UserPoolId=res.properties["UserPoolId"], ClientId=res.physical_id)
 
 
 class UserPoolGroup(Provisioner):
@@ -149,9 +141,5 @@ class UserPoolGroup(Provisioner):
         return Created(old.physical_id)
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
-        try:
-            ctx.call("cognito-idp", "delete_group", GroupName=res.physical_id,
-                     UserPoolId=res.properties["UserPoolId"])
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
+        delete_if_present(ctx, "cognito-idp", "delete_group", GroupName=res.physical_id,
+                          UserPoolId=res.properties["UserPoolId"])

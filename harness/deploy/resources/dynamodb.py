@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from harness.deploy.model import DeployError, PhysicalResource
-from harness.deploy.resources.base import Context, Created, Provisioner, drop_none, is_not_found, wait_until
+from harness.deploy.resources.base import (
+    Context,
+    Created,
+    Provisioner,
+    delete_if_present,
+    drop_none,
+    wait_until,
+)
 
 
 def _stream(spec: Any) -> dict[str, Any]:
@@ -165,8 +172,4 @@ class Table(Provisioner):
                 self._wait(ctx, table)
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
-        try:
-            ctx.call("dynamodb", "delete_table", TableName=res.physical_id)
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
+        delete_if_present(ctx, "dynamodb", "delete_table", TableName=res.physical_id)

@@ -7,7 +7,14 @@ from typing import Any
 
 from harness.deploy import code
 from harness.deploy.model import DeployError, PhysicalResource
-from harness.deploy.resources.base import ALL, Context, Created, Provisioner, is_not_found, wait_until
+from harness.deploy.resources.base import (
+    ALL,
+    Context,
+    Created,
+    Provisioner,
+    delete_if_present,
+    wait_until,
+)
 
 LOCAL_PATH = "_LocalPath"
 SHA = "_Sha256"
@@ -134,11 +141,7 @@ class Function(Provisioner):
         return Created(fn, {"Arn": config["FunctionArn"]})
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
-        try:
-            ctx.call("lambda", "delete_function", FunctionName=res.physical_id)
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
+        delete_if_present(ctx, "lambda", "delete_function", FunctionName=res.physical_id)
 
 
 class LayerVersion(Provisioner):
@@ -172,12 +175,8 @@ class LayerVersion(Provisioner):
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
         layer, _, version = res.physical_id.rpartition(":")
-        try:
-            ctx.call("lambda", "delete_layer_version", LayerName=layer,
-                     VersionNumber=int(version))
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
+        delete_if_present(ctx, "lambda", "delete_layer_version", LayerName=layer,
+                          VersionNumber=int(version))
 
 
 class Permission(Provisioner):
@@ -197,9 +196,5 @@ class Permission(Provisioner):
         return Created(statement)
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
-        try:
-            ctx.call("lambda", "remove_permission",
-                     FunctionName=res.properties.get("FunctionName"), StatementId=res.physical_id)
-        except Exception as exc:
-            if not is_not_found(exc):
-                raise
+        delete_if_present(ctx, "lambda", "remove_permission",
+                          FunctionName=res.properties.get("FunctionName"), StatementId=res.physical_id)

@@ -58,9 +58,4 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        return authorize(event)
-    except core.Unauthorized as exc:
-        logger.info("token refused", extra={"reason": str(exc)})
-        observability.count(metrics, "Unauthorized")
-        raise Exception("Unauthorized") from None
+    return core.run(authorize, event, logger, metrics)

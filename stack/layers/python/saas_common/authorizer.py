@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from saas_common import jwt_verify, roles
+from saas_common import jwt_verify, observability, roles
 
 
 class Unauthorized(Exception):
@@ -131,3 +131,14 @@ def allow_output(identity: Identity, arn: MethodArn, methods: tuple[tuple[str, s
         "usageIdentifierKey": identity.api_key,
         "context": {k: str(v) for k, v in context.items()},
     }
+
+
+def run(authorize: Callable[[dict[str, Any]], dict[str, Any]], event: dict[str, Any],
+        logger: Any, metrics: Any) -> dict[str, Any]:
+    """API Gateway answers 401 only to the exact error message "Unauthorized"."""
+    try:
+        return authorize(event)
+    except Unauthorized as exc:
+        logger.info("token refused", extra={"reason": str(exc)})
+        observability.count(metrics, "Unauthorized")
+        raise Exception("Unauthorized") from None
