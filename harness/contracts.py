@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -15,3 +17,15 @@ class IamResult:
     caller_arn: str | None = None
     identity: dict[str, str | None] = field(default_factory=dict)
     response_type: str | None = None
+
+
+UserPoolTokenUse = Literal["id", "access"]
+
+
+@dataclass(frozen=True)
+class UserPoolToken:
+    """A user-pool JWT whose signature, issuer and token_use the edge checked for the gateway."""
+
+    pool_id: str
+    token_use: UserPoolTokenUse
+    claims: Mapping[str, Any]

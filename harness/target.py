@@ -67,10 +67,11 @@ class EmbeddedTarget:
 
     def _install_services(self) -> None:
         from harness.edge import cognito
+        from harness.edge.cognito.verify import UserPoolTokens
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
-        cognito.install(self.edge)
+        self.user_pool_tokens = UserPoolTokens(cognito.install(self.edge).ctx.keys)
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 
     def _start_runtime(self) -> None:
@@ -88,7 +89,8 @@ class EmbeddedTarget:
         self.gateway = Gateway(
             apigateway_client_factory=lambda: self.upstream.client("apigateway"),
             invoke=self.invoker, iam=ExecuteApiAuthorizer(self.edge), clock=self.clock,
-            changes=self.changes, region=self.options.region, account=self.upstream.account)
+            changes=self.changes, region=self.options.region, account=self.upstream.account,
+            user_pool_tokens=self.user_pool_tokens)
         apigateway.install(self.edge, self.gateway)
         self.app.gateway = self.gateway
         self.admin.add_metrics("gateway", self.gateway.metrics)

@@ -80,6 +80,19 @@ def parse_identity_sources(text: str | None) -> tuple[IdentitySource, ...]:
     return tuple(out)
 
 
+_POOL_ARN = re.compile(r"^arn:aws[a-z-]*:cognito-idp:[^:]+:\d{12}:userpool/(?P<id>[\w-]+_[0-9A-Za-z]+)$")
+
+
+def pool_ids_from(arns: Any) -> tuple[str, ...]:
+    """providerARNs (arn:aws:cognito-idp:{region}:{account}:userpool/{id}) -> pool ids."""
+    out = []
+    for arn in arns if isinstance(arns, list) else ():
+        m = _POOL_ARN.match(str(arn))
+        if m:
+            out.append(m.group("id"))
+    return tuple(out)
+
+
 def compile_authorizer(doc: Mapping[str, Any]) -> AuthorizerConfig:
     """An authorizer document; TTL default 300, 0 disables caching, at most 3600."""
     ttl_raw = doc.get("authorizerResultTtlInSeconds")
@@ -100,7 +113,9 @@ def compile_authorizer(doc: Mapping[str, Any]) -> AuthorizerConfig:
         type=str(doc.get("type") or "TOKEN").upper(),
         function_arn=function_arn_from_uri(doc.get("authorizerUri")),
         sources=parse_identity_sources(doc.get("identitySource")),
-        validation=pattern, validation_broken=broken, ttl=max(0, min(ttl, MAX_TTL_S)))
+        validation=pattern, validation_broken=broken, ttl=max(0, min(ttl, MAX_TTL_S)),
+        pool_ids=pool_ids_from(doc.get("providerARNs")),
+        credentials=str(doc["authorizerCredentials"]) if doc.get("authorizerCredentials") else None)
 
 
 def compile_integration(doc: Mapping[str, Any] | None) -> Integration | None:
@@ -124,7 +139,8 @@ def compile_method(doc: Mapping[str, Any]) -> Method:
         authorization_type=str(doc.get("authorizationType") or "NONE").upper(),
         authorizer_id=doc.get("authorizerId") or None,
         api_key_required=bool(doc.get("apiKeyRequired")),
-        integration=compile_integration(doc.get("methodIntegration")))
+        integration=compile_integration(doc.get("methodIntegration")),
+        authorization_scopes=tuple(str(s) for s in doc.get("authorizationScopes") or ()))
 
 
 def normalise_policy(raw: Any, region: str, account: str, api_id: str) -> str | None:

@@ -15,7 +15,7 @@ class Invocation:
     """One execute-api request on its way through route -> authorize -> ... -> integrate."""
 
     __slots__ = (
-        "api", "api_id", "api_key", "auth", "authorizer_latency_ms", "iam_caller_arn",
+        "api", "api_id", "api_key", "auth", "authorizer_latency_ms", "claims", "iam_caller_arn",
         "iam_identity", "match", "method_arn", "now", "path", "plan", "req", "request_id",
         "response", "stage", "stage_name",
     )
@@ -33,6 +33,7 @@ class Invocation:
         self.method_arn = ""
         self.auth: AuthEntry | None = None
         self.authorizer_latency_ms = 0
+        self.claims: dict[str, str] | None = None  # a Cognito authorizer's, as strings
         self.iam_identity: Mapping[str, str | None] | None = None
         self.iam_caller_arn: str | None = None
         self.api_key: ApiKeyInfo | None = None

@@ -86,7 +86,10 @@ def identity_block(inv: Invocation) -> dict[str, Any]:
 
 
 def authorizer_block(inv: Invocation) -> dict[str, Any] | None:
-    """requestContext.authorizer: principalId, integrationLatency, context values as strings."""
+    """requestContext.authorizer: principalId, integrationLatency, context values as strings;
+    for a Cognito authorizer, the token's claims."""
+    if inv.claims is not None:
+        return {"claims": dict(inv.claims)}
     auth = inv.auth
     if auth is None:
         return None

@@ -12,11 +12,12 @@ from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
 from harness.gateway.authcache import AuthorizerCache
 from harness.gateway.authorizer import LambdaAuthorizers
+from harness.gateway.cognito import CognitoAuthorizers
 from harness.gateway.context import Invocation
 from harness.gateway.handlers import ApiKey, Authorize, Handler, Quota, Route, Throttle
 from harness.gateway.integrate import Integrate
 from harness.gateway.metrics import Metrics
-from harness.gateway.protocols import IamAuthorizer, LambdaInvoker
+from harness.gateway.protocols import IamAuthorizer, LambdaInvoker, UserPoolTokenVerifier
 from harness.gateway.quota import QuotaBook, usage_document, utc_day
 from harness.gateway.responses import ErrorView, GatewayError, render
 from harness.gateway.store import ConfigStore, ConfigUnavailable
@@ -34,7 +35,8 @@ class Gateway:
 
     def __init__(self, *, apigateway_client_factory: Callable[[], Any], invoke: LambdaInvoker,
                  iam: IamAuthorizer | None, clock: VirtualClock, changes: ChangeFeed,
-                 region: str, account: str) -> None:
+                 region: str, account: str,
+                 user_pool_tokens: UserPoolTokenVerifier | None = None) -> None:
         self._clock = clock
         self._metrics = Metrics()
         self.quotas = QuotaBook()
@@ -45,7 +47,8 @@ class Gateway:
         lambdas = LambdaAuthorizers(invoke, self.auth_cache, region, account)
         self._chain: tuple[Handler, ...] = (
             Route(self.store),
-            Authorize(lambdas, iam, region, account),
+            Authorize(lambdas, iam, region, account,
+                      CognitoAuthorizers(user_pool_tokens, self._metrics)),
             ApiKey(self.store),
             Throttle(self.store, self.buckets, self._metrics),
             Quota(self.quotas, self._metrics),

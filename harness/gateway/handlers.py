@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.gateway.authorizer import LambdaAuthorizers
+from harness.gateway.cognito import CognitoAuthorizers
 from harness.gateway.compile import method_setting_key
 from harness.gateway.context import Invocation
 from harness.gateway.iam import check_iam, check_resource_policy
@@ -59,13 +60,15 @@ class Route:
 
 
 class Authorize:
-    """NONE, CUSTOM (Lambda TOKEN/REQUEST) or AWS_IAM, plus the API resource policy."""
+    """NONE, CUSTOM (Lambda TOKEN/REQUEST), COGNITO_USER_POOLS or AWS_IAM, plus the API resource
+    policy."""
 
     def __init__(self, lambdas: LambdaAuthorizers, iam: IamAuthorizer | None,
-                 region: str, account: str) -> None:
+                 region: str, account: str, cognito: CognitoAuthorizers | None = None) -> None:
         self._lambdas = lambdas
         self._iam = iam
         self._account = account
+        self._cognito = cognito
 
     def __call__(self, inv: Invocation) -> None:
         assert inv.api is not None
@@ -80,6 +83,11 @@ class Authorize:
             if cfg is None:
                 raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR", None)
             inv.auth = self._lambdas.authorize(inv, cfg)
+        elif kind == "COGNITO_USER_POOLS":
+            cfg = inv.api.authorizers.get(inv.method.authorizer_id or "")
+            if cfg is None or cfg.type != "COGNITO_USER_POOLS" or self._cognito is None:
+                raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR", None)
+            inv.claims = self._cognito.authorize(inv, cfg)
         elif kind != "NONE":
             raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR", None)
 

@@ -43,6 +43,7 @@ class Method:
     authorizer_id: str | None
     api_key_required: bool
     integration: Integration | None
+    authorization_scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,11 @@ class IdentitySource:
 
 @dataclass(frozen=True)
 class AuthorizerConfig:
-    """A Lambda (TOKEN/REQUEST) or Cognito authorizer; ttl already clamped to 0..3600."""
+    """A Lambda (TOKEN/REQUEST) or Cognito authorizer; ttl already clamped to 0..3600.
+
+    pool_ids are the user pools a COGNITO_USER_POOLS authorizer's providerARNs name;
+    credentials is the role API Gateway assumes to invoke a Lambda authorizer (None: the
+    function's resource policy decides)."""
 
     id: str
     name: str
@@ -65,6 +70,8 @@ class AuthorizerConfig:
     validation: re.Pattern[str] | None
     validation_broken: bool
     ttl: int
+    pool_ids: tuple[str, ...] = ()
+    credentials: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""The seams the gateway is wired through: a Lambda invoker and the edge's AWS_IAM check."""
+"""The seams the gateway is wired through: a Lambda invoker, the edge's AWS_IAM check and its
+Cognito token verifier."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
+from harness.contracts import UserPoolToken
 from harness.http import HttpRequest
 from harness.runtime.types import InvokeResult
 
@@ -45,3 +47,11 @@ class IamAuthorizer(Protocol):
 
     def __call__(self, req: HttpRequest, method_arn: str,
                  resource_policy: str | None) -> IamResultLike: ...
+
+
+class UserPoolTokenVerifier(Protocol):
+    """Checks a JWT against the named user pools: signed with the issuing pool's own key, issued by
+    one of pool_ids, token_use "id" or "access". None when it is not; expiry is the caller's check
+    (on the virtual clock)."""
+
+    def __call__(self, token: str, pool_ids: Collection[str]) -> UserPoolToken | None: ...

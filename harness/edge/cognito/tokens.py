@@ -38,7 +38,7 @@ REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
 _TOKEN_KEYS = ("AccessToken", "IdToken", "RefreshToken", "ExpiresIn", "TokenType")
 
 
-def _pool_from_issuer(iss: Any) -> str | None:
+def pool_from_issuer(iss: Any) -> str | None:
     """The pool id at the end of an issuer URL (any upstream's tokens name their pool there)."""
     if isinstance(iss, str) and "/" in iss:
         return iss.rstrip("/").rsplit("/", 1)[-1]
@@ -98,7 +98,7 @@ class TokenService:
         up_id = unverified_claims(result.get("IdToken"))
         up_access = unverified_claims(result.get("AccessToken"))
         pool_id = (params.get("UserPoolId") or (refresh.pool_id if refresh else None)
-                   or _pool_from_issuer(up_id.get("iss") or up_access.get("iss")))
+                   or pool_from_issuer(up_id.get("iss") or up_access.get("iss")))
         if not isinstance(pool_id, str):
             raise NotFound("user pool")
         client = self.ctx.directory.client(pool_id, str(params.get("ClientId", "")))
@@ -221,4 +221,4 @@ class TokenService:
         return observe
 
 
-__all__ = ["REFRESH_FLOWS", "TokenService"]
+__all__ = ["REFRESH_FLOWS", "TokenService", "pool_from_issuer"]
