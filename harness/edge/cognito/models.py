@@ -76,7 +76,7 @@ class Lifetimes:
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """What the edge needs from an app client: lifetimes and attribute permissions."""
+    """What the edge needs from an app client: lifetimes, attribute permissions, sign-in flows."""
 
     pool_id: str
     client_id: str
@@ -84,16 +84,18 @@ class ClientSettings:
     read: frozenset[str] | None
     write: frozenset[str] | None
     secret: str | None = None
+    flows: frozenset[str] | None = None  # ExplicitAuthFlows; None: unset (AWS's default)
 
     @classmethod
     def from_description(cls, desc: Mapping[str, Any]) -> ClientSettings:
         """Built from DescribeUserPoolClient's UserPoolClient; a missing list means no restriction."""
         read, write = desc.get("ReadAttributes"), desc.get("WriteAttributes")
+        flows = desc.get("ExplicitAuthFlows")
         return cls(str(desc.get("UserPoolId", "")), str(desc.get("ClientId", "")),
                    Lifetimes(*(_validity_seconds(desc, k) for k in ("IdToken", "AccessToken",
                                                                      "RefreshToken"))),
                    frozenset(read) if read else None, frozenset(write) if write else None,
-                   desc.get("ClientSecret"))
+                   desc.get("ClientSecret"), frozenset(map(str, flows)) if flows else None)
 
     def can_read(self, name: str) -> bool:
         return self.read is None or name in self.read

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from harness.edge.app import Call, Edge
+from harness.edge.cognito.flows import flow_allowed, flow_refusal
 from harness.edge.cognito.lookups import NotFound
 from harness.edge.cognito.models import ClientSettings, PoolSchema, issuer, validity_error
 from harness.edge.cognito.tokens import TokenService
@@ -168,6 +169,22 @@ class CognitoFront:
         return reply({})
 
     # -- app client settings --------------------------------------------------------------
+    def check_auth_flow(self, call: Call) -> HttpResponse | None:
+        """InitiateAuth/AdminInitiateAuth with a flow the app client's ExplicitAuthFlows lacks."""
+        flow, client_id = call.params.get("AuthFlow"), call.params.get("ClientId")
+        if not isinstance(flow, str) or not isinstance(client_id, str):
+            return None
+        pool_id = call.params.get("UserPoolId")
+        try:
+            if not isinstance(pool_id, str):
+                pool_id = self.ctx.directory.pool_of_client(client_id)
+            client = self.ctx.directory.client(pool_id, client_id)
+        except (NotFound, ClientError):
+            return None  # the upstream answers ResourceNotFoundException in AWS's words
+        if flow_allowed(flow, client.flows):
+            return None
+        return self.ctx.fail(flow_refusal(flow))
+
     def check_validity(self, call: Call) -> HttpResponse | None:
         """Token validity outside AWS's ranges is refused (on update, omitted values mean defaults)."""
         problem = validity_error(call.params)
@@ -212,6 +229,7 @@ def install(edge: Edge) -> CognitoFront:
         edge.check(SERVICE, op, front.check_admin_change)
     edge.check(SERVICE, "SignUp", front.check_sign_up)
     for op in ("InitiateAuth", "AdminInitiateAuth"):
+        edge.check(SERVICE, op, front.check_auth_flow)
         edge.check(SERVICE, op, tokens.check_refresh)
     for op in SIGN_IN_OPERATIONS:
         edge.observe(SERVICE, op, tokens.on_auth_result)
