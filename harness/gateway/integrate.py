@@ -3,6 +3,8 @@
 Output contract (statusCode, headers, multiValueHeaders, body, isBase64Encoded; anything else
 is "Malformed Lambda proxy response", a 502): https://docs.aws.amazon.com/apigateway/latest/
 developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-output-format
+An invocation Lambda rejects (a throttle, missing permission) is a 500, a function error a 502:
+https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html
 """
 
 from __future__ import annotations
@@ -141,6 +143,9 @@ class Integrate:
         if time.monotonic() - started > integration.timeout_s:
             self._metrics.count("integration_timeouts")
             raise GatewayError("INTEGRATION_TIMEOUT")
+        if result.status_code == 429:  # Lambda throttled: a rejected invocation is AWS's 500
+            self._metrics.count("integration_throttles")
+            raise GatewayError("API_CONFIGURATION_ERROR")
         if result.status_code != 200:
             self._metrics.count("integration_errors")
             raise GatewayError("API_CONFIGURATION_ERROR")

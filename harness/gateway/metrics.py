@@ -7,7 +7,8 @@ from collections import defaultdict
 from typing import Any
 
 BASE_COUNTERS = ("requests", "integration_invocations", "integration_errors",
-                 "integration_timeouts", "internal_errors")
+                 "integration_timeouts", "integration_throttles", "internal_errors",
+                 "cognito_authorizations", "cognito_refusals")
 
 
 class Metrics:

@@ -16,7 +16,8 @@ COUNTERS = (
     "crashes", "throttles", "evictions", "idle_evictions", "credential_refreshes",
     "async_invocations", "async_failures",
 )
-PER_FUNCTION = ("invocations", "cold_starts", "warm_invocations", "errors", "timeouts", "crashes")
+PER_FUNCTION = ("invocations", "cold_starts", "warm_invocations", "errors", "timeouts", "crashes",
+                "throttles")
 
 
 class RuntimeClosed(RuntimeError):
@@ -34,6 +35,15 @@ class Counters:
     def add(self, name: str, n: int = 1) -> None:
         with self._lock:
             self._counts[name] += n
+
+    def throttled(self, function_name: str) -> None:
+        """One invocation refused with 429 because no environment could be had."""
+        with self._lock:
+            self._counts["throttles"] += 1
+            fn = self._per_fn.get(function_name)
+            if fn is None:
+                fn = self._per_fn[function_name] = dict.fromkeys(PER_FUNCTION, 0)
+            fn["throttles"] += 1
 
     def tally(self, function_name: str, cold: bool, failed: bool, kind: str) -> None:
         """Count one finished invocation; kind is the worker outcome (or "init")."""

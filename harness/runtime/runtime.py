@@ -162,8 +162,8 @@ class Runtime:
         timeout = float(config.timeout if timeout_override_s is None else timeout_override_s)
         key = self._key(config)
         lease = self._pool.acquire(key, timeout + CREDENTIAL_MARGIN_S)
-        if lease is None:
-            self._counters.add("throttles")
+        if lease is None:  # every environment busy for queue_timeout_s: Lambda's throttle
+            self._counters.throttled(config.name)
             return InvokeResult(rid, 429, errors.throttle_payload(), None, "", 0.0, None,
                                 config.version)
         block = LogBlock(self._clock.now() - time.time())

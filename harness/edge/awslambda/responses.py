@@ -100,8 +100,9 @@ def invoke(edge: Edge, registry: FunctionRegistry, runtime: Runtime, call: Call)
 
 
 def invoke_response(call: Call, result: InvokeResult, tail: bool) -> HttpResponse:
-    if result.status_code == 429:
+    if result.status_code == 429:  # Invoke's TooManyRequestsException (API_Invoke.html#API_Invoke_Errors)
         return HttpResponse(429, [("Content-Type", "application/json"),
+                                  ("x-amzn-RequestId", result.request_id),
                                   ("x-amzn-ErrorType", "TooManyRequestsException")], result.payload)
     headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", result.request_id),
                ("X-Amz-Executed-Version", result.executed_version)]
