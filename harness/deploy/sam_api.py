@@ -180,9 +180,10 @@ class ApiBuilder:
             self.notes.append(f"{a}: the API has no methods")
 
     def _authorizers(self, a: str, auth: dict[str, Any], line: int,
-                     origin: LDict) -> dict[str, tuple[str, str]]:
-        """Emit each authorizer (and its invoke permission); name → (logical id, method auth type)."""
-        out: dict[str, tuple[str, str]] = {}
+                     origin: LDict) -> dict[str, tuple[str, str, Any]]:
+        """Emit each authorizer (and its invoke permission); name → (logical id, method auth type,
+        the authorizer's AuthorizationScopes, which its methods get unless an event sets its own)."""
+        out: dict[str, tuple[str, str, Any]] = {}
         for name, cfg in (auth.get("Authorizers") or {}).items():
             where = self.tpl.at(getattr(cfg, "line", line))
             identity = dict(cfg.get("Identity") or {})
@@ -193,6 +194,8 @@ class ApiBuilder:
                              ProviderARNs=arns if isinstance(arns, list) else [arns],
                              IdentitySource="method.request.header."
                              + str(identity.get("Header", "Authorization")))
+                if "ValidationExpression" in identity:
+                    props["IdentityValidationExpression"] = identity["ValidationExpression"]
                 kind = "COGNITO_USER_POOLS"
             elif "FunctionArn" in cfg:
                 payload = str(cfg.get("FunctionPayloadType", "TOKEN")).upper()
@@ -229,7 +232,7 @@ class ApiBuilder:
                 props["AuthorizerResultTtlInSeconds"] = identity["ReauthorizeEvery"]
             logical = self._emit(f"{a}{_pascal(name)}Authorizer", "AWS::ApiGateway::Authorizer",
                                  props, line, origin)
-            out[name] = (logical, kind)
+            out[name] = (logical, kind, cfg.get("AuthorizationScopes"))
         return out
 
     def _gateway_response(self, a: str, rtype: str, cfg: dict[str, Any], line: int,
@@ -299,7 +302,7 @@ class ApiBuilder:
         return cache[path]
 
     def _methods(self, api: _Api, stage: str, auth: dict[str, Any],
-                 authorizers: dict[str, tuple[str, str]], statements: list[Any]) -> list[str]:
+                 authorizers: dict[str, tuple[str, str, Any]], statements: list[Any]) -> list[str]:
         a = api.logical
         api_policy = dict(auth.get("ResourcePolicy") or {})
         api_key_default = auth.get("ApiKeyRequired", False)
@@ -321,10 +324,11 @@ class ApiBuilder:
             elif name == "AWS_IAM":
                 method["AuthorizationType"] = "AWS_IAM"
             elif name in authorizers:
-                logical, kind = authorizers[name]
+                logical, kind, default_scopes = authorizers[name]
                 method.update(AuthorizationType=kind, AuthorizerId={"Ref": logical})
-                if "AuthorizationScopes" in ev.auth:
-                    method["AuthorizationScopes"] = ev.auth["AuthorizationScopes"]
+                scopes = ev.auth.get("AuthorizationScopes", default_scopes)
+                if scopes:
+                    method["AuthorizationScopes"] = scopes
             else:
                 raise DeployError(f"{where}: event {ev.name} of {ev.function} uses unknown "
                                   f"authorizer {name}")
