@@ -84,7 +84,8 @@ class EmbeddedTarget:
             work_dir=self.options.work_dir / "lambda",
             max_environments=self.options.max_environments)
         lambda_responses.install(self.edge, self.functions, self.runtime)
-        self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime)
+        self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
+                                                       endpoint_url=self.endpoint)
         self.admin.add_metrics("lambda", self.runtime.metrics)
         self.gateway = Gateway(
             apigateway_client_factory=lambda: self.upstream.client("apigateway"),

@@ -2,7 +2,9 @@
 
 Input: api-gateway-lambda-authorizer-input.html; output (principalId and policyDocument required,
 context values string/number/boolean): api-gateway-lambda-authorizer-output.html; a function that
-fails with "Unauthorized" answers 401 (apigateway-use-lambda-authorizer.html).
+fails with "Unauthorized" answers 401 (apigateway-use-lambda-authorizer.html). With
+authorizerCredentials the function is invoked with that role's session (API_Authorizer.html); a
+role that cannot be assumed or may not invoke it is AUTHORIZER_CONFIGURATION_ERROR, a 500.
 """
 
 from __future__ import annotations
@@ -180,9 +182,13 @@ class LambdaAuthorizers:
                       f"authorizers/{cfg.id}")
         self.cache.count(inv.api_id, inv.stage_name, cfg.id, "invocations")
         started = time.monotonic()
+        body = json.dumps(event).encode()
         try:
-            result = self._invoke(cfg.function_arn, json.dumps(event).encode(),
-                                  source_arn=source_arn)
+            if cfg.credentials:
+                result = self._invoke(cfg.function_arn, body, source_arn=source_arn,
+                                      role_arn=cfg.credentials)
+            else:
+                result = self._invoke(cfg.function_arn, body, source_arn=source_arn)
         except (PermissionError, LookupError, TimeoutError):
             self.cache.count(inv.api_id, inv.stage_name, cfg.id, "failures")
             raise _config_error() from None

@@ -12,15 +12,18 @@ from harness.runtime.types import InvokeResult
 
 
 class LambdaInvoker(Protocol):
-    """Invoke a function as apigateway.amazonaws.com would, from source_arn.
+    """Invoke a function as apigateway.amazonaws.com would, from source_arn, or with role_arn's
+    session when an authorizer names credentials.
 
     Raises PermissionError when the function's resource policy does not let API Gateway
-    invoke it from source_arn, LookupError when the function does not exist, and
-    TimeoutError when timeout_s elapsed before the function answered.
+    invoke it from source_arn (or the role cannot be assumed or may not invoke it),
+    LookupError when the function does not exist, and TimeoutError when timeout_s elapsed
+    before the function answered.
     """
 
     def __call__(self, function_arn: str, payload: bytes, *, source_arn: str,
-                 timeout_s: float | None = None) -> InvokeResult: ...
+                 timeout_s: float | None = None,
+                 role_arn: str | None = None) -> InvokeResult: ...
 
 
 class IamResultLike(Protocol):

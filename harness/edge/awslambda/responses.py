@@ -16,6 +16,7 @@ from harness.edge.awslambda.models import (
     FunctionRegistry,
     split_function_name,
 )
+from harness.edge.awslambda.role_invoke import RoleInvoker
 from harness.http import HttpResponse
 from harness.runtime import InvokeResult, Runtime
 
@@ -115,15 +116,26 @@ def invoke_response(call: Call, result: InvokeResult, tail: bool) -> HttpRespons
 
 
 class GatewayInvoker:
-    """How API Gateway invokes a function: only if the function's resource policy lets it."""
+    """How API Gateway invokes a function: only if the function's resource policy lets it, or,
+    given a role (an authorizer's authorizerCredentials), with that role's session."""
 
-    def __init__(self, edge: Edge, registry: FunctionRegistry, runtime: Runtime) -> None:
+    def __init__(self, edge: Edge, registry: FunctionRegistry, runtime: Runtime,
+                 endpoint_url: str | None = None) -> None:
         self._edge = edge
         self._registry = registry
         self._runtime = runtime
+        self._as_role = (RoleInvoker(endpoint_url, edge.region, edge.account, edge.book,
+                                     edge.clock) if endpoint_url else None)
+        if self._as_role is not None:
+            as_role = self._as_role
+            edge.changes.subscribe(lambda _s, op: as_role.reset() if op == "reset" else None)
 
     def __call__(self, function_arn: str, payload: bytes, *, source_arn: str,
-                 timeout_s: float | None = None) -> InvokeResult:
+                 timeout_s: float | None = None, role_arn: str | None = None) -> InvokeResult:
+        if role_arn is not None:
+            if self._as_role is None:
+                raise PermissionError(f"cannot assume {role_arn} without an endpoint")
+            return self._as_role(role_arn, function_arn, payload)
         ref = split_function_name(function_arn)
         try:
             config = self._registry.config(ref.name, ref.qualifier)
