@@ -94,6 +94,11 @@ class CognitoDirectory:
                 return pool_id
         raise NotFound(client_id)
 
+    def note_client_pool(self, client_id: str, pool_id: str) -> None:
+        """Remember a client's pool, seen as it was created."""
+        with self._lock:
+            self._client_pools[client_id] = pool_id
+
     def user(self, pool_id: str, username: str) -> UserView:
         """The user by username or alias, read fresh (attributes and status change often)."""
         try:

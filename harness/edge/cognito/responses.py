@@ -201,10 +201,15 @@ class CognitoFront:
         return resp
 
     def client_changed(self, call: Call, resp: HttpResponse) -> HttpResponse:
-        """A changed app client's cached lifetimes and permissions go."""
+        """A changed app client's cached lifetimes and permissions go; a new one's pool is noted,
+        so sign-ins naming only the client need no search of every pool."""
         pool_id, client_id = call.params.get("UserPoolId"), call.params.get("ClientId")
         if resp.status < 300 and isinstance(pool_id, str) and isinstance(client_id, str):
             self.ctx.directory.forget_client(pool_id, client_id)
+        elif resp.status < 300 and isinstance(pool_id, str) and call.op.name == "CreateUserPoolClient":
+            created = (json_body(resp) or {}).get("UserPoolClient")
+            if isinstance(created, dict) and isinstance(created.get("ClientId"), str):
+                self.ctx.directory.note_client_pool(created["ClientId"], pool_id)
         return resp
 
     def on_change(self, service: str, operation: str) -> None:
