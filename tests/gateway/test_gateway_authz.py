@@ -17,7 +17,15 @@ from typing import Any
 from harness.clock import VirtualClock
 from harness.gateway import Gateway, IamResult
 from harness.http import HttpRequest
-from tests.gateway.support import ACCOUNT, ApiBuilder, FakeInvoker, allow_policy, body, request
+from tests.gateway.support import (
+    ACCOUNT,
+    ApiBuilder,
+    FakeFunctions,
+    allow_policy,
+    body,
+    request,
+    unique,
+)
 
 PREFIX = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:"
 
@@ -50,7 +58,7 @@ def policy_authorizer(event: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def token_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker, *,
+def token_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions, *,
               ttl: int | None = None, validation: str | None = None,
               stages: tuple[str, ...] = ("dev",)) -> ApiBuilder:
     fake.add("app", echo)
@@ -72,7 +80,7 @@ def get(gw: Gateway, api: ApiBuilder, path: str, token: str | None = None,
 
 
 def test_token_authorizer_missing_header_is_401_without_invoking(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake)
     resp = get(gw, api, "/pets/1")
     assert resp.status == 401 and body(resp) == {"message": "Unauthorized"}
@@ -80,7 +88,7 @@ def test_token_authorizer_missing_header_is_401_without_invoking(
 
 
 def test_token_failing_identity_validation_expression_is_401_without_invoking(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake, validation="^[a-z-]+$")
     assert get(gw, api, "/pets/1", "Bad Token!").status == 401
     assert fake.count("auth") == 0
@@ -88,7 +96,7 @@ def test_token_failing_identity_validation_expression_is_401_without_invoking(
 
 
 def test_authorizer_raising_unauthorized_is_401(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake)
     resp = get(gw, api, "/pets/1", "unauthorized")
     assert resp.status == 401 and body(resp) == {"message": "Unauthorized"}
@@ -96,7 +104,7 @@ def test_authorizer_raising_unauthorized_is_401(
 
 
 def test_authorizer_failing_otherwise_is_500_configuration_error(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake)
     for token in ("crash", "no-principal"):
         resp = get(gw, api, "/pets/1", token)
@@ -106,7 +114,7 @@ def test_authorizer_failing_otherwise_is_500_configuration_error(
 
 
 def test_authorizer_context_value_object_or_array_is_500(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake)
     assert get(gw, api, "/pets/1", "ctx-object").status == 500
     assert get(gw, api, "/pets/1", "ctx-array").status == 500
@@ -114,7 +122,7 @@ def test_authorizer_context_value_object_or_array_is_500(
 
 
 def test_policy_explicit_deny_is_403_with_explicit_deny_message(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake)
     resp = get(gw, api, "/pets/1", "deny")
     assert resp.status == 403
@@ -124,7 +132,7 @@ def test_policy_explicit_deny_is_403_with_explicit_deny_message(
 
 
 def test_cached_policy_naming_one_method_denies_another(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake)
     assert get(gw, api, "/pets/1", "get-pets-only").status == 200
     resp = get(gw, api, "/pets/1", "get-pets-only", verb="DELETE")
@@ -134,7 +142,7 @@ def test_cached_policy_naming_one_method_denies_another(
 
 
 def test_context_reaches_integration_as_strings_with_principal_id(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake)
     event = body(get(gw, api, "/pets/1", "allow"))
     authz = event["requestContext"]["authorizer"]
@@ -143,17 +151,29 @@ def test_context_reaches_integration_as_strings_with_principal_id(
 
 
 def test_authorizer_receives_token_event_and_its_source_arn(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
-    api = token_api(builder, gw, fake)
-    get(gw, api, "/pets/42", "allow")
-    _, source, event, _ = next(c for c in fake.calls if c[0].endswith(":auth"))
-    assert event == {"type": "TOKEN", "authorizationToken": "allow",
-                     "methodArn": f"{PREFIX}{api.id}/dev/GET/pets/42"}
-    assert source.startswith(f"{PREFIX}{api.id}/authorizers/")
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
+    """The authorizer is invoked from <api>/authorizers/<id>: a function that permits API
+    Gateway only from that source ARN runs; one permitting another API's authorizers does not
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html)."""
+    fake.add("app", echo)
+    api = builder()
+    allowed = fake.add(unique("auth-src"), policy_authorizer,
+                       source_arn=f"{PREFIX}{api.id}/authorizers/*")
+    other = fake.add(unique("auth-src"), policy_authorizer,
+                     source_arn=f"{PREFIX}not{api.id}/authorizers/*")
+    api.method("/pets/{id}", "GET", auth="CUSTOM", authorizer_id=api.authorizer(allowed))
+    api.method("/cats/{id}", "GET", auth="CUSTOM", authorizer_id=api.authorizer(other))
+    api.deploy("dev", gw)
+    assert get(gw, api, "/pets/42", "allow").status == 200
+    run = next(r for r in fake.runs if r.function_arn == allowed)
+    assert run.event == {"type": "TOKEN", "authorizationToken": "allow",
+                         "methodArn": f"{PREFIX}{api.id}/dev/GET/pets/42"}
+    denied = get(gw, api, "/cats/42", "allow")
+    assert denied.status == 500 and not any(r.function_arn == other for r in fake.runs)
 
 
 def test_cache_hits_until_ttl_expires_on_the_virtual_clock(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
         clock: VirtualClock) -> None:
     api = token_api(builder, gw, fake, ttl=60)
     for _ in range(3):
@@ -167,7 +187,7 @@ def test_cache_hits_until_ttl_expires_on_the_virtual_clock(
 
 
 def test_ttl_zero_invokes_the_authorizer_every_time(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake, ttl=0)
     for _ in range(4):
         assert get(gw, api, "/pets/1", "allow").status == 200
@@ -175,7 +195,7 @@ def test_ttl_zero_invokes_the_authorizer_every_time(
 
 
 def test_default_ttl_is_300_seconds(builder: Callable[..., ApiBuilder], gw: Gateway,
-                                    fake: FakeInvoker, clock: VirtualClock) -> None:
+                                    fake: FakeFunctions, clock: VirtualClock) -> None:
     api = token_api(builder, gw, fake)
     get(gw, api, "/pets/1", "allow")
     clock.advance(299)
@@ -187,7 +207,7 @@ def test_default_ttl_is_300_seconds(builder: Callable[..., ApiBuilder], gw: Gate
 
 
 def test_cache_is_per_stage_and_per_token(builder: Callable[..., ApiBuilder], gw: Gateway,
-                                          fake: FakeInvoker) -> None:
+                                          fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake, stages=("dev", "prod"))
     get(gw, api, "/pets/1", "allow", stage="dev")
     get(gw, api, "/pets/1", "allow", stage="prod")
@@ -197,7 +217,7 @@ def test_cache_is_per_stage_and_per_token(builder: Callable[..., ApiBuilder], gw
 
 
 def test_flush_stage_authorizers_cache_forces_a_new_invocation(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = token_api(builder, gw, fake, stages=("dev", "prod"))
     get(gw, api, "/pets/1", "allow", stage="dev")
     get(gw, api, "/pets/1", "allow", stage="prod")
@@ -208,7 +228,7 @@ def test_flush_stage_authorizers_cache_forces_a_new_invocation(
 
 
 def test_request_authorizer_event_and_identity_source_caching(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     fake.add("app", echo)
     auth_arn = fake.add("auth", policy_authorizer)
     api = builder()
@@ -223,7 +243,7 @@ def test_request_authorizer_event_and_identity_source_caching(
     assert gw.handle(request("GET", path, {"X-Token": "a"}, query="q=2")).status == 200
     assert gw.handle(request("GET", path, {"X-Token": "b"})).status == 200
     assert fake.count("auth") == 2
-    event = next(c[2] for c in fake.calls if c[0].endswith(":auth"))
+    event = next(r.event for r in fake.runs if r.function_arn.endswith(":auth"))
     assert event["type"] == "REQUEST"
     assert event["methodArn"] == f"{PREFIX}{api.id}/dev/GET/items/3"
     assert event["resource"] == "/items/{id}" and event["pathParameters"] == {"id": "3"}
@@ -253,7 +273,7 @@ class FakeIam:
                                                "accessKey": "AKIA1", "accountId": ACCOUNT})
 
 
-def iam_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> ApiBuilder:
+def iam_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> ApiBuilder:
     fake.add("app", echo)
     policy = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
@@ -266,7 +286,7 @@ def iam_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) 
 
 def test_aws_iam_missing_auth_is_403_missing_authentication_token(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        fake: FakeInvoker) -> None:
+        fake: FakeFunctions) -> None:
     iam = FakeIam()
     gw = make_gateway(iam=iam)
     api = iam_api(builder, gw, fake)
@@ -280,7 +300,7 @@ def test_aws_iam_missing_auth_is_403_missing_authentication_token(
 
 def test_aws_iam_deny_is_403_with_the_aws_message(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        fake: FakeInvoker) -> None:
+        fake: FakeFunctions) -> None:
     gw = make_gateway(iam=FakeIam())
     api = iam_api(builder, gw, fake)
     resp = gw.handle(request("GET", api.path("dev", "/admin"), {"Authorization": "mallory"}))
@@ -292,7 +312,7 @@ def test_aws_iam_deny_is_403_with_the_aws_message(
 
 def test_aws_iam_allow_fills_request_context_identity(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        fake: FakeInvoker) -> None:
+        fake: FakeFunctions) -> None:
     gw = make_gateway(iam=FakeIam())
     api = iam_api(builder, gw, fake)
     event = body(gw.handle(request("GET", api.path("dev", "/admin"), {"Authorization": "al"})))
@@ -302,13 +322,13 @@ def test_aws_iam_allow_fills_request_context_identity(
 
 
 def test_aws_iam_without_an_iam_checker_is_a_configuration_error(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = iam_api(builder, gw, fake)
     assert gw.handle(request("GET", api.path("dev", "/admin"))).status == 500
 
 
 def test_resource_policy_denies_by_source_ip_for_open_methods(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     fake.add("app", echo)
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
@@ -325,7 +345,7 @@ def test_resource_policy_denies_by_source_ip_for_open_methods(
 
 
 def test_resource_policy_without_an_allow_refuses_unauthenticated_methods(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     fake.add("app", echo)
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
