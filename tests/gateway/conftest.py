@@ -10,6 +10,7 @@ import pytest
 
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
+from harness.edge.app import Edge
 from harness.edge.awslambda.models import CodeStore
 from harness.edge.awslambda.responses import GatewayInvoker
 from harness.edge.upstream import InProcessMoto
@@ -59,9 +60,13 @@ def fake(moto: InProcessMoto, changes: ChangeFeed, code: CodeStore,
 
 
 @pytest.fixture
-def invoker(moto: InProcessMoto, clock: VirtualClock, changes: ChangeFeed, code: CodeStore,
-            fake: FakeFunctions) -> GatewayInvoker:
-    return gateway_invoker(moto, clock, changes, code, fake)
+def edge(moto: InProcessMoto, clock: VirtualClock, changes: ChangeFeed) -> Edge:
+    return Edge(moto, clock, changes)
+
+
+@pytest.fixture
+def invoker(edge: Edge, code: CodeStore, fake: FakeFunctions) -> GatewayInvoker:
+    return gateway_invoker(edge, code, fake)
 
 
 @pytest.fixture

@@ -280,8 +280,6 @@ def body(resp: HttpResponse) -> Any:
 
 # -- the target's own invoker -----------------------------------------------------------------
 
-def gateway_invoker(upstream: Upstream, clock: VirtualClock, changes: ChangeFeed,
-                    code: CodeStore, runtime: Any) -> GatewayInvoker:
+def gateway_invoker(edge: Edge, code: CodeStore, runtime: Any) -> GatewayInvoker:
     """The invoker the target wires into its gateway (harness/target.py), over `runtime`."""
-    edge = Edge(upstream, clock, changes)
-    return GatewayInvoker(edge, FunctionRegistry(upstream, changes, code), runtime)
+    return GatewayInvoker(edge, FunctionRegistry(edge.upstream, edge.changes, code), runtime)

@@ -1,5 +1,5 @@
 """Authorization in the chain: Lambda TOKEN/REQUEST authorizers with their cache, AWS_IAM
-through the edge's check, and the API resource policy.
+through the edge's own ExecuteApiAuthorizer (SigV4 by botocore), and the API resource policy.
 
 Docs: https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html
 (TOKEN/REQUEST, 401 for "Unauthorized", 403 for deny), api-gateway-lambda-authorizer-input.html,
@@ -14,9 +14,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
 from harness.clock import VirtualClock
-from harness.gateway import Gateway, IamResult
-from harness.http import HttpRequest
+from harness.edge.app import Edge
+from harness.edge.execute_api import ExecuteApiAuthorizer
+from harness.edge.upstream import ROOT_KEY, ROOT_SECRET
+from harness.gateway import Gateway
 from tests.gateway.support import (
     ACCOUNT,
     ApiBuilder,
@@ -252,73 +258,81 @@ def test_request_authorizer_event_and_identity_source_caching(
     assert event["requestContext"]["stage"] == "dev"
 
 
-class FakeIam:
-    """Stands in for the edge's SigV4 + IAM check (the real one is wired by the edge)."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str | None]] = []
-
-    def __call__(self, req: HttpRequest, method_arn: str,
-                 resource_policy: str | None) -> IamResult:
-        self.seen.append((method_arn, resource_policy))
-        who = req.headers.get("authorization")
-        if not who:
-            return IamResult(False, 403, "Missing Authentication Token")
-        arn = f"arn:aws:iam::{ACCOUNT}:user/{who}"
-        if who == "mallory":
-            return IamResult(False, 403, f"User: {arn} is not authorized to perform: "
-                             f"execute-api:Invoke on resource: {method_arn} with an explicit "
-                             "deny", arn, {})
-        return IamResult(True, 200, "", arn, {"userArn": arn, "user": "AIDA1",
-                                               "accessKey": "AKIA1", "accountId": ACCOUNT})
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 
 
 def iam_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> ApiBuilder:
+    """AWS_IAM methods whose resource policy (in the execute-api:/ shorthand the gateway must
+    expand) allows the account root everywhere and denies it /admin/locked."""
     fake.add("app", echo)
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-        "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*"},
+        {"Effect": "Deny", "Principal": {"AWS": ROOT}, "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*/GET/admin/locked"}]}
     api = builder(policy=json.dumps(policy))
     api.method("/admin", "GET", auth="AWS_IAM")
+    api.method("/admin/locked", "GET", auth="AWS_IAM")
     api.deploy("dev", gw)
     return api
 
 
+def signed(path: str, secret: str = ROOT_SECRET) -> dict[str, str]:
+    """Headers of a GET signed by botocore for execute-api with the account root's key."""
+    req = AWSRequest("GET", f"http://127.0.0.1:4566{path}")
+    req.headers["Host"] = "127.0.0.1:4566"
+    SigV4Auth(Credentials(ROOT_KEY, secret), "execute-api", "us-east-1").add_auth(req)
+    return dict(req.headers.items())
+
+
 def test_aws_iam_missing_auth_is_403_missing_authentication_token(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        fake: FakeFunctions) -> None:
-    iam = FakeIam()
-    gw = make_gateway(iam=iam)
+        edge: Edge, fake: FakeFunctions) -> None:
+    gw = make_gateway(iam=ExecuteApiAuthorizer(edge))
     api = iam_api(builder, gw, fake)
     resp = gw.handle(request("GET", api.path("dev", "/admin")))
     assert resp.status == 403 and body(resp) == {"message": "Missing Authentication Token"}
-    method_arn, policy = iam.seen[0]
-    assert method_arn == f"{PREFIX}{api.id}/dev/GET/admin"
-    assert policy is not None
-    assert json.loads(policy)["Statement"][0]["Resource"] == f"{PREFIX}{api.id}/*"
+    assert fake.runs == []
+
+
+def test_aws_iam_bad_signature_is_403(
+        builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
+        edge: Edge, fake: FakeFunctions) -> None:
+    gw = make_gateway(iam=ExecuteApiAuthorizer(edge))
+    api = iam_api(builder, gw, fake)
+    path = api.path("dev", "/admin")
+    resp = gw.handle(request("GET", path, signed(path, secret="not-the-secret")))
+    assert resp.status == 403 and "signature" in json.dumps(body(resp)).lower()
+    assert fake.runs == []
 
 
 def test_aws_iam_deny_is_403_with_the_aws_message(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        fake: FakeFunctions) -> None:
-    gw = make_gateway(iam=FakeIam())
+        edge: Edge, fake: FakeFunctions) -> None:
+    """The resource policy's explicit deny names the method ARN the gateway built, in AWS's words
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html)."""
+    gw = make_gateway(iam=ExecuteApiAuthorizer(edge))
     api = iam_api(builder, gw, fake)
-    resp = gw.handle(request("GET", api.path("dev", "/admin"), {"Authorization": "mallory"}))
+    path = api.path("dev", "/admin/locked")
+    resp = gw.handle(request("GET", path, signed(path)))
     assert resp.status == 403
-    assert body(resp)["Message"].startswith(f"User: arn:aws:iam::{ACCOUNT}:user/mallory is not "
-                                            "authorized to perform: execute-api:Invoke")
+    assert body(resp)["Message"] == (
+        f"User: {ROOT} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{PREFIX}{api.id}/dev/GET/admin/locked with an explicit deny in a resource-based policy")
     assert resp.header("x-amzn-ErrorType") == "AccessDeniedException"
+    assert fake.runs == []
 
 
 def test_aws_iam_allow_fills_request_context_identity(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        fake: FakeFunctions) -> None:
-    gw = make_gateway(iam=FakeIam())
+        edge: Edge, fake: FakeFunctions) -> None:
+    gw = make_gateway(iam=ExecuteApiAuthorizer(edge))
     api = iam_api(builder, gw, fake)
-    event = body(gw.handle(request("GET", api.path("dev", "/admin"), {"Authorization": "al"})))
+    path = api.path("dev", "/admin")
+    event = body(gw.handle(request("GET", path, signed(path))))
     ident = event["requestContext"]["identity"]
-    assert ident["userArn"] == f"arn:aws:iam::{ACCOUNT}:user/al"
-    assert ident["accessKey"] == "AKIA1" and "authorizer" not in event["requestContext"]
+    assert ident["userArn"] == ROOT and ident["accountId"] == ACCOUNT
+    assert ident["accessKey"] == ROOT_KEY and "authorizer" not in event["requestContext"]
 
 
 def test_aws_iam_without_an_iam_checker_is_a_configuration_error(

@@ -25,6 +25,7 @@ import pytest
 from harness.app import HarnessApp
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
+from harness.edge.app import Edge
 from harness.edge.awslambda.models import CodeStore
 from harness.edge.upstream import InProcessMoto
 from harness.gateway import Gateway
@@ -123,7 +124,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     deployer = FunctionDeployer(upstream, changes, code)
     auth_arn = deployer.deploy("gw-auth", AUTH_CODE)
     app_arn = deployer.deploy("gw-app", APP_CODE, timeout=5)
-    invoker = gateway_invoker(upstream, clock, changes, code, runtime)
+    invoker = gateway_invoker(Edge(upstream, clock, changes), code, runtime)
     gw = Gateway(apigateway_client_factory=lambda: client, invoke=invoker, iam=None,
                  clock=clock, changes=changes, region=REGION, account=ACCOUNT)
     api = ApiBuilder(client, changes, apiKeySource="AUTHORIZER")
