@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import hmac
 import posixpath
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
@@ -88,6 +90,20 @@ def _check_amz_date(amz_date: str, scope_date: str) -> None:
                          f"from '{amz_date}'.")
 
 
+def _from_date_header(value: str | None) -> str:
+    """AWS reads the Date header when X-Amz-Date is absent; an HTTP-date (what SDKs write there)
+    is signed in ISO 8601 basic form. Unparseable values are returned as they are, to be refused."""
+    if not value or _AMZ_DATE.fullmatch(value.strip()):
+        return (value or "").strip()
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return value
+    if when.tzinfo is None:  # "-0000": UTC by RFC 5322
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
 def parse_authorization(req: HttpRequest) -> SignedRequest | None:
     """Read the SigV4 claims from the header or a presigned query; None if the request is unsigned."""
     auth = req.headers.get("authorization")
@@ -116,7 +132,7 @@ def parse_authorization(req: HttpRequest) -> SignedRequest | None:
             + " parameter" + ("s" if len(missing) > 1 else "") + ".",
         )
     akid, date, region, service = _split_credential(fields["Credential"])
-    amz_date = req.headers.get("x-amz-date") or ""
+    amz_date = req.headers.get("x-amz-date") or _from_date_header(req.headers.get("date"))
     if not amz_date:
         raise SigV4Error("incomplete", "Authorization header requires existence of either a "
                          "'X-Amz-Date' or a 'Date' header.")

@@ -1,4 +1,5 @@
-"""Fixtures: in-process moto apigateway, a frozen virtual clock, a fake invoker, a gateway."""
+"""Fixtures: in-process moto, a frozen virtual clock, the target's GatewayInvoker over functions
+whose code is Python callables, and a gateway wired to it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ import pytest
 
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
+from harness.edge.app import Edge
+from harness.edge.awslambda.models import CodeStore
+from harness.edge.awslambda.responses import GatewayInvoker
 from harness.edge.upstream import InProcessMoto
 from harness.gateway import Gateway, IamAuthorizer
-from tests.gateway.support import ACCOUNT, REGION, ApiBuilder, FakeInvoker
+from tests.gateway.support import (
+    ACCOUNT,
+    REGION,
+    ApiBuilder,
+    FakeFunctions,
+    FunctionDeployer,
+    gateway_invoker,
+)
 
 # 2026-03-04 12:00:00 UTC, a Wednesday; quota tests rely on the weekday.
 T0 = 1772625600.0
@@ -38,16 +49,32 @@ def changes() -> ChangeFeed:
 
 
 @pytest.fixture
-def fake() -> FakeInvoker:
-    return FakeInvoker()
+def code() -> CodeStore:
+    return CodeStore()
 
 
 @pytest.fixture
-def make_gateway(apigw: Any, fake: FakeInvoker, clock: VirtualClock,
+def fake(moto: InProcessMoto, changes: ChangeFeed, code: CodeStore,
+         clock: VirtualClock) -> FakeFunctions:
+    return FakeFunctions(FunctionDeployer(moto, changes, code), clock)
+
+
+@pytest.fixture
+def edge(moto: InProcessMoto, clock: VirtualClock, changes: ChangeFeed) -> Edge:
+    return Edge(moto, clock, changes)
+
+
+@pytest.fixture
+def invoker(edge: Edge, code: CodeStore, fake: FakeFunctions) -> GatewayInvoker:
+    return gateway_invoker(edge, code, fake)
+
+
+@pytest.fixture
+def make_gateway(apigw: Any, invoker: GatewayInvoker, clock: VirtualClock,
                  changes: ChangeFeed) -> Callable[..., Gateway]:
     def make(iam: IamAuthorizer | None = None, client: Any = None) -> Gateway:
         target = client if client is not None else apigw
-        return Gateway(apigateway_client_factory=lambda: target, invoke=fake, iam=iam,
+        return Gateway(apigateway_client_factory=lambda: target, invoke=invoker, iam=iam,
                        clock=clock, changes=changes, region=REGION, account=ACCOUNT)
     return make
 

@@ -1,22 +1,28 @@
-"""Helpers for gateway tests: an API builder that announces writes like the edge, fake and
-runtime-backed Lambda invokers, and request shorthands."""
+"""Helpers for gateway tests: an API builder that announces writes like the edge, functions
+deployed through the Lambda API for the target's own GatewayInvoker, and request shorthands."""
 
 from __future__ import annotations
 
-import base64
-import fnmatch
-import hashlib
 import io
 import json
 import uuid
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from harness.changes import ChangeFeed
+from harness.clock import VirtualClock
+from harness.edge.app import Edge
+from harness.edge.awslambda.models import CodeStore, FunctionRegistry
+from harness.edge.awslambda.responses import GatewayInvoker
+from harness.edge.upstream import Upstream
 from harness.gateway import Gateway
 from harness.http import HttpRequest, HttpResponse
-from harness.runtime import FunctionConfig, InvokeResult, Runtime
+from harness.runtime import FunctionConfig, InvokeResult
+from harness.runtime.errors import error_payload, timeout_payload
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -149,40 +155,115 @@ def ok(result: Any, status: int = 200) -> InvokeResult:
     return InvokeResult(uuid.uuid4().hex, status, payload, None, "", 1.0, None, "$LATEST")
 
 
-class FakeInvoker:
-    """Python callables standing in for functions; records every call with its source ARN."""
+@dataclass(frozen=True)
+class Run:
+    """One run of a function's code: the ARN API Gateway invoked, the event, and the timeout
+    the invoker imposed on the runtime (None when the function's own timeout is shorter)."""
 
-    def __init__(self) -> None:
+    function_arn: str
+    event: dict[str, Any]
+    timeout_override_s: float | None
+
+
+def lambda_role(upstream: Upstream) -> str:
+    """A role Lambda may assume, which moto requires before it creates a function."""
+    iam = upstream.client("iam")
+    try:
+        return str(iam.get_role(RoleName="gateway-tests-fn")["Role"]["Arn"])
+    except ClientError:
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}
+        return str(iam.create_role(RoleName="gateway-tests-fn",
+                                   AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+
+
+def stable_zip(files: dict[str, str]) -> bytes:
+    """A zip whose bytes (and so CodeSha256) depend only on its files."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), text)
+    return buf.getvalue()
+
+
+class FunctionDeployer:
+    """Creates functions through the upstream's Lambda API, keeps their code as the edge does
+    when CreateFunction passes through it, and grants apigateway.amazonaws.com invoke rights
+    with AddPermission; the target's FunctionRegistry and GatewayInvoker read them from there."""
+
+    def __init__(self, upstream: Upstream, changes: ChangeFeed, code: CodeStore) -> None:
+        self.lam = upstream.client("lambda")
+        self.changes = changes
+        self.code = code
+        self.role = lambda_role(upstream)
+
+    def deploy(self, name: str, code: str, *, timeout: int = 3,
+               source_arn: str | None = None, permitted: bool = True) -> str:
+        """Create the function and permit API Gateway (from source_arn, if given); a name
+        deployed before keeps its first configuration and permission."""
+        zip_bytes = stable_zip({"app.py": code})
+        self.code.add_code(zip_bytes)
+        try:
+            arn = self.lam.create_function(
+                FunctionName=name, Runtime="python3.12", Role=self.role, Handler="app.handler",
+                Code={"ZipFile": zip_bytes}, Timeout=timeout)["FunctionArn"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceConflictException":
+                raise
+            return str(self.lam.get_function_configuration(FunctionName=name)["FunctionArn"])
+        self.changes.bump("lambda", "CreateFunction")
+        if permitted:
+            grant: dict[str, Any] = {"FunctionName": name, "StatementId": "apigateway",
+                                     "Action": "lambda:InvokeFunction",
+                                     "Principal": "apigateway.amazonaws.com"}
+            if source_arn is not None:
+                grant["SourceArn"] = source_arn
+            self.lam.add_permission(**grant)
+            self.changes.bump("lambda", "AddPermission")
+        return str(arn)
+
+
+class FakeFunctions:
+    """Python callables as the code of functions that exist in the Lambda API: the real
+    GatewayInvoker looks each function up and checks its resource policy, then hands it to this
+    stand-in for the worker runtime, which runs the callable and answers as the runtime does
+    (an Unhandled error document; Lambda's timeout document when the callable raises TimeoutError)."""
+
+    def __init__(self, deployer: FunctionDeployer, clock: VirtualClock) -> None:
+        self.deployer = deployer
+        self.clock = clock
         self.functions: dict[str, Callable[[dict[str, Any]], Any]] = {}
-        self.calls: list[tuple[str, str, dict[str, Any], float | None]] = []
-        self.denied: set[str] = set()
+        self.runs: list[Run] = []
 
-    def add(self, name: str, fn: Callable[[dict[str, Any]], Any]) -> str:
-        arn = lambda_arn(name)
+    def add(self, name: str, fn: Callable[[dict[str, Any]], Any], *, timeout: int = 3,
+            source_arn: str | None = None, permitted: bool = True) -> str:
+        """Deploy `name` (its code is `fn`) and return its ARN."""
+        arn = self.deployer.deploy(name, f"# {name}: run in-process by the gateway tests\n",
+                                   timeout=timeout, source_arn=source_arn, permitted=permitted)
         self.functions[arn] = fn
         return arn
 
     def count(self, name: str) -> int:
         arn = lambda_arn(name)
-        return sum(1 for c in self.calls if c[0] == arn)
+        return sum(1 for r in self.runs if r.function_arn == arn)
 
-    def __call__(self, function_arn: str, payload: bytes, *, source_arn: str,
-                 timeout_s: float | None = None) -> InvokeResult:
+    def invoke(self, config: FunctionConfig, payload: bytes, *,
+               timeout_override_s: float | None = None, invoked_arn: str | None = None,
+               **_: Any) -> InvokeResult:
+        arn = invoked_arn or config.arn
         event = json.loads(payload)
-        self.calls.append((function_arn, source_arn, event, timeout_s))
-        if function_arn in self.denied:
-            raise PermissionError(function_arn)
-        fn = self.functions.get(function_arn)
-        if fn is None:
-            raise LookupError(function_arn)
+        self.runs.append(Run(arn, event, timeout_override_s))
+        rid = uuid.uuid4().hex
         try:
-            out = fn(event)
+            out = self.functions[config.arn](event)
         except TimeoutError:
-            raise
+            seconds = timeout_override_s or float(config.timeout)
+            return InvokeResult(rid, 200, timeout_payload(self.clock.now(), rid, seconds),
+                                "Unhandled", "", seconds * 1000, None, config.version)
         except Exception as exc:
-            err = {"errorMessage": str(exc), "errorType": type(exc).__name__}
-            return InvokeResult(uuid.uuid4().hex, 200, json.dumps(err).encode(), "Unhandled", "",
-                                1.0, None, "$LATEST")
+            return InvokeResult(rid, 200, error_payload(type(exc).__name__, str(exc), rid),
+                                "Unhandled", "", 1.0, None, config.version)
         if isinstance(out, InvokeResult):
             return out
         return ok(out)
@@ -197,50 +278,8 @@ def body(resp: HttpResponse) -> Any:
     return json.loads(resp.body)
 
 
-# -- real functions in worker subprocesses ----------------------------------------------------
+# -- the target's own invoker -----------------------------------------------------------------
 
-def make_zip(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return buf.getvalue()
-
-
-def function_config(name: str, code: str, *, timeout: int = 3,
-                    environment: dict[str, str] | None = None) -> FunctionConfig:
-    zip_bytes = make_zip({"app.py": code})
-    return FunctionConfig(
-        name=name, arn=lambda_arn(name), version="$LATEST",
-        code_sha256=base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode(),
-        zip_bytes=zip_bytes, handler="app.handler", runtime="python3.12",
-        environment=environment or {}, layers=[],
-        role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}-role", timeout=timeout)
-
-
-class RuntimeInvoker:
-    """The target's invoker in miniature: function lookup, a SourceArn allow-list, and the
-    integration timeout enforced by the runtime (TimeoutError when it fires first)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.configs: dict[str, FunctionConfig] = {}
-        self.allowed_sources: dict[str, list[str]] = {}
-
-    def add(self, config: FunctionConfig, allowed_sources: list[str] | None = None) -> str:
-        self.configs[config.arn] = config
-        self.allowed_sources[config.arn] = allowed_sources or ["*"]
-        return config.arn
-
-    def __call__(self, function_arn: str, payload: bytes, *, source_arn: str,
-                 timeout_s: float | None = None) -> InvokeResult:
-        config = self.configs.get(function_arn)
-        if config is None:
-            raise LookupError(function_arn)
-        if not any(fnmatch.fnmatchcase(source_arn, p) for p in self.allowed_sources[function_arn]):
-            raise PermissionError(source_arn)
-        override = timeout_s if timeout_s is not None and timeout_s < config.timeout else None
-        result = self.runtime.invoke(config, payload, timeout_override_s=override)
-        if override is not None and result.function_error and b"Task timed out" in result.payload:
-            raise TimeoutError(function_arn)
-        return result
+def gateway_invoker(edge: Edge, code: CodeStore, runtime: Any) -> GatewayInvoker:
+    """The invoker the target wires into its gateway (harness/target.py), over `runtime`."""
+    return GatewayInvoker(edge, FunctionRegistry(edge.upstream, edge.changes, code), runtime)

@@ -28,7 +28,8 @@ from harness.gateway.compile import compile_authorizer
 from harness.gateway.context import Invocation
 from harness.gateway.responses import GatewayError
 from harness.iam import Caller
-from tests.gateway.support import ACCOUNT, FakeInvoker, allow_policy, request
+from harness.runtime import InvokeResult
+from tests.gateway.support import ACCOUNT, allow_policy, request
 
 ARN = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/dev"
 CALLER = Caller(arn=f"arn:aws:iam::{ACCOUNT}:user/x", account=ACCOUNT, kind="user")
@@ -141,8 +142,14 @@ def invocation(headers: dict[str, str], query: str = "") -> Invocation:
     return inv
 
 
+def never_invoked(function_arn: str, payload: bytes, *, source_arn: str,
+                  timeout_s: float | None = None) -> InvokeResult:
+    """Identity-source checks decide before any invocation; reaching here fails the test."""
+    raise AssertionError(f"{function_arn} was invoked")
+
+
 def engine() -> LambdaAuthorizers:
-    return LambdaAuthorizers(FakeInvoker(), AuthorizerCache(lambda: 1000.0), "us-east-1",
+    return LambdaAuthorizers(never_invoked, AuthorizerCache(lambda: 1000.0), "us-east-1",
                              ACCOUNT)
 
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.gateway import Gateway
-from tests.gateway.support import ApiBuilder, FakeInvoker, allow_policy, body, request
+from tests.gateway.support import ApiBuilder, FakeFunctions, allow_policy, body, request
 
 
 class CountingClient:
@@ -47,7 +47,7 @@ def echo(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": 200, "body": json.dumps(event)}
 
 
-def simple_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+def simple_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
                **kw: Any) -> ApiBuilder:
     fake.add("app", echo)
     api = builder(**kw)
@@ -58,7 +58,7 @@ def simple_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoke
 
 
 def test_no_matching_resource_is_403_missing_authentication_token(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = simple_api(builder, gw, fake)
     for method, path in (("GET", "/nope"), ("DELETE", "/pets"), ("GET", "/pets/1/x")):
         resp = gw.handle(request(method, api.path("dev", path)))
@@ -69,7 +69,7 @@ def test_no_matching_resource_is_403_missing_authentication_token(
 
 
 def test_unknown_api_is_404_and_unknown_stage_is_403_forbidden(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     """Unknown API id: LocalStack's 404 answer (AWS has no such host); unknown stage: AWS's 403."""
     api = simple_api(builder, gw, fake)
     resp = gw.handle(request("GET", "/restapis/doesnotexist/dev/_user_request_/pets"))
@@ -80,7 +80,7 @@ def test_unknown_api_is_404_and_unknown_stage_is_403_forbidden(
 
 
 def test_successful_request_carries_request_id_headers(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = simple_api(builder, gw, fake)
     resp = gw.handle(request("GET", api.path("dev", "/pets/5")))
     assert resp.status == 200
@@ -90,7 +90,7 @@ def test_successful_request_carries_request_id_headers(
 
 
 def test_stage_serves_the_api_as_deployed_until_redeployed(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = simple_api(builder, gw, fake)
     api.method("/orders", "GET")
     assert gw.handle(request("GET", api.path("dev", "/orders"))).status == 403
@@ -99,7 +99,7 @@ def test_stage_serves_the_api_as_deployed_until_redeployed(
 
 
 def test_deployment_never_snapshotted_is_read_on_first_use(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     fake.add("app", echo)
     api = builder()
     api.method("/late", "GET")
@@ -109,7 +109,7 @@ def test_deployment_never_snapshotted_is_read_on_first_use(
 
 def test_hot_path_makes_no_apigateway_calls_until_a_change_is_announced(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        apigw: Any, fake: FakeInvoker) -> None:
+        apigw: Any, fake: FakeFunctions) -> None:
     client = CountingClient(apigw)
     gw = make_gateway(client=client)
     api = simple_api(builder, gw, fake)
@@ -127,7 +127,7 @@ def test_hot_path_makes_no_apigateway_calls_until_a_change_is_announced(
 
 
 def test_stage_variables_reach_the_function(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = simple_api(builder, gw, fake)
     api.stage_patch("dev", [{"op": "replace", "path": "/variables/table", "value": "T1"}])
     event = body(gw.handle(request("GET", api.path("dev", "/pets/9"))))
@@ -136,7 +136,7 @@ def test_stage_variables_reach_the_function(
 
 
 def test_customised_gateway_response_from_put_gateway_response(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     fake.add("app", echo)
     api = builder()
     api.method("/pets", "GET")
@@ -160,7 +160,7 @@ def test_mock_integration_answers_without_a_function(
 
 
 def test_reset_forgets_snapshots_counters_and_caches(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api = simple_api(builder, gw, fake)
     gw.handle(request("GET", api.path("dev", "/pets")))
     assert gw.metrics()["requests"] == 1
@@ -171,7 +171,7 @@ def test_reset_forgets_snapshots_counters_and_caches(
 
 @pytest.fixture
 def gw_hostile(builder: Callable[..., ApiBuilder], gw: Gateway,
-               fake: FakeInvoker) -> tuple[Gateway, ApiBuilder]:
+               fake: FakeFunctions) -> tuple[Gateway, ApiBuilder]:
     fake.add("app", echo)
 
     def authorizer(event: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Through real HTTP with real Lambda workers: the issue's "must show" list for the gateway.
 
 A HarnessHTTPServer serves HarnessApp(gateway=...) on a free port; authorizer and handler run
-in harness.runtime worker subprocesses; configuration lives in in-process moto.
+in harness.runtime worker subprocesses, invoked by the target's own GatewayInvoker (function
+lookup through the Lambda API, resource-policy check); configuration lives in in-process moto.
 Docs: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html,
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html,
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html,
@@ -24,6 +25,8 @@ import pytest
 from harness.app import HarnessApp
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
+from harness.edge.app import Edge
+from harness.edge.awslambda.models import CodeStore
 from harness.edge.upstream import InProcessMoto
 from harness.gateway import Gateway
 from harness.gateway.bench import measure
@@ -31,7 +34,7 @@ from harness.http import HttpRequest, HttpResponse, json_response
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.server import HarnessHTTPServer
 from tests.gateway.conftest import T0
-from tests.gateway.support import ACCOUNT, REGION, ApiBuilder, RuntimeInvoker, function_config
+from tests.gateway.support import ACCOUNT, REGION, ApiBuilder, FunctionDeployer, gateway_invoker
 
 AUTH_CODE = '''
 def handler(event, context):
@@ -112,13 +115,16 @@ def static_credentials(clock: VirtualClock) -> Any:
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     clock = VirtualClock(frozen_at=T0)
     changes = ChangeFeed()
-    client = InProcessMoto(REGION, ACCOUNT).client("apigateway")
+    upstream = InProcessMoto(REGION, ACCOUNT)
+    client = upstream.client("apigateway")
     runtime = Runtime(endpoint_url="http://127.0.0.1:9", region=REGION, account=ACCOUNT,
                       credentials=static_credentials(clock), clock=clock,
                       work_dir=Path(tmp_path_factory.mktemp("gw-runtime")))
-    invoker = RuntimeInvoker(runtime)
-    auth_arn = invoker.add(function_config("gw-auth", AUTH_CODE))
-    app_arn = invoker.add(function_config("gw-app", APP_CODE, timeout=5))
+    code = CodeStore()
+    deployer = FunctionDeployer(upstream, changes, code)
+    auth_arn = deployer.deploy("gw-auth", AUTH_CODE)
+    app_arn = deployer.deploy("gw-app", APP_CODE, timeout=5)
+    invoker = gateway_invoker(Edge(upstream, clock, changes), code, runtime)
     gw = Gateway(apigateway_client_factory=lambda: client, invoke=invoker, iam=None,
                  clock=clock, changes=changes, region=REGION, account=ACCOUNT)
     api = ApiBuilder(client, changes, apiKeySource="AUTHORIZER")

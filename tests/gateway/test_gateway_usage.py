@@ -21,14 +21,14 @@ import pytest
 from harness.clock import VirtualClock
 from harness.gateway import Gateway
 from harness.gateway.model import Limits
-from tests.gateway.support import ApiBuilder, FakeInvoker, allow_policy, body, request
+from tests.gateway.support import ApiBuilder, FakeFunctions, allow_policy, body, request
 
 
 def echo(event: dict[str, Any]) -> dict[str, Any]:
     return {"statusCode": 200, "body": json.dumps(event)}
 
 
-def header_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+def header_api(builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
                **plan: Any) -> tuple[ApiBuilder, str, str, str]:
     fake.add("app", echo)
     api = builder()
@@ -49,7 +49,7 @@ def call(gw: Gateway, api: ApiBuilder, key: str | None, path: str = "/pets",
 
 
 def test_header_key_admits_and_reaches_identity(builder: Callable[..., ApiBuilder],
-                                                gw: Gateway, fake: FakeInvoker) -> None:
+                                                gw: Gateway, fake: FakeFunctions) -> None:
     api, _, key_id, value = header_api(builder, gw, fake)
     resp = call(gw, api, value)
     assert resp.status == 200
@@ -58,7 +58,7 @@ def test_header_key_admits_and_reaches_identity(builder: Callable[..., ApiBuilde
 
 
 def test_missing_unknown_disabled_or_unplanned_key_is_403_forbidden(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api, plan_id, _, value = header_api(builder, gw, fake)
     _, disabled = api.key([plan_id], enabled=False)
     _, unplanned = api.key([])
@@ -72,7 +72,7 @@ def test_missing_unknown_disabled_or_unplanned_key_is_403_forbidden(
 
 
 def test_disabling_a_key_takes_effect_without_redeploying(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api, _, key_id, value = header_api(builder, gw, fake)
     assert call(gw, api, value).status == 200
     api._w("UpdateApiKey", api.c.update_api_key, apiKey=key_id,
@@ -81,7 +81,7 @@ def test_disabling_a_key_takes_effect_without_redeploying(
 
 
 def authorizer_api(builder: Callable[..., ApiBuilder], gw: Gateway,
-                   fake: FakeInvoker) -> tuple[ApiBuilder, str, str]:
+                   fake: FakeFunctions) -> tuple[ApiBuilder, str, str]:
     fake.add("app", echo)
     api = builder(apiKeySource="AUTHORIZER")
     plan_id = api.plan(["dev"], quota={"limit": 2, "period": "DAY"})
@@ -100,7 +100,7 @@ def authorizer_api(builder: Callable[..., ApiBuilder], gw: Gateway,
 
 
 def test_authorizer_key_source_uses_usage_identifier_key_and_ignores_x_api_key(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api, key_id, value = authorizer_api(builder, gw, fake)
     path = api.path("dev", "/orders")
     ok = gw.handle(request("GET", path, {"Authorization": "good", "x-api-key": "garbage"}))
@@ -111,7 +111,7 @@ def test_authorizer_key_source_uses_usage_identifier_key_and_ignores_x_api_key(
 
 
 def test_plan_throttle_admits_burst_then_429_too_many_requests(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
         clock: VirtualClock) -> None:
     api, _, _, value = header_api(builder, gw, fake, throttle={"rateLimit": 2, "burstLimit": 4})
     statuses = [call(gw, api, value).status for _ in range(6)]
@@ -125,7 +125,7 @@ def test_plan_throttle_admits_burst_then_429_too_many_requests(
 
 
 def test_plan_per_method_throttle_applies_before_the_per_key_one(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api, _, _, value = header_api(builder, gw, fake, throttle={"rateLimit": 100,
                                                                 "burstLimit": 100},
                                   method_throttle={"/pets/POST": {"rateLimit": 1,
@@ -136,7 +136,7 @@ def test_plan_per_method_throttle_applies_before_the_per_key_one(
 
 
 def test_stage_method_settings_throttle_each_method(builder: Callable[..., ApiBuilder],
-                                                    gw: Gateway, fake: FakeInvoker) -> None:
+                                                    gw: Gateway, fake: FakeFunctions) -> None:
     fake.add("app", echo)
     api = builder()
     api.method("/a", "GET")
@@ -168,7 +168,7 @@ class SmallAccount:
 
 def test_account_throttle_applies_last_and_defaults_to_10000_rps_5000_burst(
         builder: Callable[..., ApiBuilder], make_gateway: Callable[..., Gateway],
-        apigw: Any, fake: FakeInvoker) -> None:
+        apigw: Any, fake: FakeFunctions) -> None:
     assert make_gateway().store.account_limits() == Limits(10000.0, 5000.0)
     gw = make_gateway(client=SmallAccount(apigw, {"rateLimit": 1.0, "burstLimit": 2}))
     fake.add("app", echo)
@@ -182,7 +182,7 @@ def test_account_throttle_applies_last_and_defaults_to_10000_rps_5000_burst(
 
 
 def test_throttle_is_exact_under_concurrent_requests(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api, _, _, value = header_api(builder, gw, fake, throttle={"rateLimit": 1,
                                                                 "burstLimit": 40})
     counts: Counter[int] = Counter()
@@ -202,7 +202,7 @@ def test_throttle_is_exact_under_concurrent_requests(
 
 
 def test_quota_exhausted_is_429_limit_exceeded_and_resets_next_utc_day(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
         clock: VirtualClock) -> None:
     api, _, _, value = header_api(builder, gw, fake, quota={"limit": 3, "period": "DAY"})
     assert [call(gw, api, value).status for _ in range(4)] == [200, 200, 200, 429]
@@ -216,7 +216,7 @@ def test_quota_exhausted_is_429_limit_exceeded_and_resets_next_utc_day(
 
 
 def test_throttled_requests_do_not_count_against_the_quota(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
         clock: VirtualClock) -> None:
     api, plan_id, key_id, value = header_api(
         builder, gw, fake, throttle={"rateLimit": 1, "burstLimit": 1},
@@ -233,7 +233,7 @@ def test_throttled_requests_do_not_count_against_the_quota(
 
 
 def test_get_usage_reports_per_key_per_day_used_and_remaining(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
         clock: VirtualClock) -> None:
     api, plan_id, key_id, value = header_api(builder, gw, fake,
                                              quota={"limit": 10, "period": "WEEK"})
@@ -256,7 +256,7 @@ def test_get_usage_reports_per_key_per_day_used_and_remaining(
 
 
 def test_get_usage_rejects_bad_input(builder: Callable[..., ApiBuilder], gw: Gateway,
-                                     fake: FakeInvoker) -> None:
+                                     fake: FakeFunctions) -> None:
     _, plan_id, _, _ = header_api(builder, gw, fake)
     with pytest.raises(ValueError):
         gw.get_usage(plan_id, "2026-03-05", "2026-03-01")
@@ -267,7 +267,7 @@ def test_get_usage_rejects_bad_input(builder: Callable[..., ApiBuilder], gw: Gat
 
 
 def test_update_usage_extends_the_remaining_quota(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker) -> None:
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions) -> None:
     api, plan_id, key_id, value = header_api(builder, gw, fake,
                                              quota={"limit": 1, "period": "MONTH"})
     assert [call(gw, api, value).status for _ in range(2)] == [200, 429]
@@ -278,7 +278,7 @@ def test_update_usage_extends_the_remaining_quota(
 
 
 def test_quota_offset_applies_to_the_initial_period(
-        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeInvoker,
+        builder: Callable[..., ApiBuilder], gw: Gateway, fake: FakeFunctions,
         clock: VirtualClock) -> None:
     api, _, _, value = header_api(builder, gw, fake,
                                   quota={"limit": 3, "offset": 2, "period": "DAY"})

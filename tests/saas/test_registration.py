@@ -75,18 +75,47 @@ def test_tenant_init_routes_each_tenant_to_its_api_and_pool(
     assert saas.client.tenant_init("no-such-tenant").status == 404
 
 
-def counts(saas: Saas) -> dict[str, Any]:
-    """Everything a registration creates, counted, to prove a refusal leaves nothing behind."""
+def _scan_keys(saas: Saas, table: str, *names: str) -> list[tuple[str, ...]]:
+    pages = saas.aws("dynamodb").get_paginator("scan").paginate(TableName=saas.table(table))
+    return sorted(tuple(item[n]["S"] for n in names) for page in pages for item in page["Items"])
+
+
+def footprint(saas: Saas) -> dict[str, Any]:
+    """Everything a registration creates, read as root through the AWS APIs, so a refusal can
+    be shown to leave nothing behind: tenant rows, Cognito pools, users and groups, API keys and
+    their usage-plan bindings, pipeline runs, stacks and tables."""
     ddb, cognito, gw = saas.aws("dynamodb"), saas.aws("cognito-idp"), saas.aws("apigateway")
-    pooled = saas.state["user_pools"]["pooled"]["user_pool_id"]
+    pools = sorted(p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"])
+    users = {pool: sorted(u["Username"] for page in cognito.get_paginator("list_users").paginate(
+        UserPoolId=pool) for u in page["Users"]) for pool in pools}
+    groups = {pool: sorted(g["GroupName"] for g in cognito.list_groups(UserPoolId=pool)["Groups"])
+              for pool in pools}
+    plans = {p["id"]: sorted(k["id"] for k in gw.get_usage_plan_keys(usagePlanId=p["id"])["items"])
+             for p in gw.get_usage_plans(limit=500)["items"]}
+    runs = saas.aws("codepipeline").list_pipeline_executions(
+        pipelineName=saas.state["pipeline"])["pipelineExecutionSummaries"]
     return {
-        "details": ddb.scan(TableName=saas.table("TenantDetails"), Select="COUNT")["Count"],
-        "mapping": ddb.scan(TableName=saas.table("TenantUserMapping"), Select="COUNT")["Count"],
-        "stacks": ddb.scan(TableName=saas.table("TenantStackMapping"), Select="COUNT")["Count"],
-        "users": len(cognito.list_users(UserPoolId=pooled)["Users"]),
-        "pools": len(cognito.list_user_pools(MaxResults=60)["UserPools"]),
-        "keys": len(gw.get_api_keys(limit=500)["items"]),
+        "details": _scan_keys(saas, "TenantDetails", "tenantId", "tenantName"),
+        "user mapping": _scan_keys(saas, "TenantUserMapping", "tenantId", "userName"),
+        "stack mapping": _scan_keys(saas, "TenantStackMapping", "tenantId"),
+        "pools": pools, "users": users, "groups": groups,
+        "api keys": sorted(k["id"] for k in gw.get_api_keys(limit=500)["items"]),
+        "usage plans": plans,
+        "pipeline runs": sorted(r["pipelineExecutionId"] for r in runs),
+        "stacks": sorted(saas.deployment.deployer.list_stacks()),
+        "tables": sorted(ddb.list_tables()["TableNames"]),
     }
+
+
+def test_footprint_sees_what_a_registration_creates(saas: Saas) -> None:
+    """The before/after comparison below can fail: a successful registration changes it."""
+    before = footprint(saas)
+    tenant = saas.register("platinum")
+    after = footprint(saas)
+    changed = {k for k in before if before[k] != after[k]}
+    assert {"details", "user mapping", "stack mapping", "pools", "users", "groups", "api keys",
+            "usage plans", "pipeline runs", "stacks", "tables"} <= changed
+    assert tenant.user_pool_id in after["pools"] and tenant.user_pool_id not in before["pools"]
 
 
 BAD_BODIES = [
@@ -112,24 +141,26 @@ BAD_BODIES = [
 @pytest.mark.parametrize(("body", "why"), BAD_BODIES, ids=[w for _, w in BAD_BODIES])
 def test_bad_registration_input_is_a_4xx_and_leaves_nothing_behind(saas: Saas, body: Any,
                                                                    why: str) -> None:
-    before = counts(saas)
+    before = footprint(saas)
     reply = saas.client.admin("POST", "/registration", body=body)
     assert 400 <= reply.status < 500, (why, reply)
-    assert counts(saas) == before
+    assert footprint(saas) == before
 
 
-def test_malformed_json_registration_is_a_4xx(saas: Saas) -> None:
+def test_malformed_json_registration_is_a_4xx_and_leaves_nothing_behind(saas: Saas) -> None:
+    before = footprint(saas)
     reply = saas.client.request("POST", saas.client.admin_api_url + "/registration",
                                 headers={"Content-Type": "application/json"}, body=None)
     assert 400 <= reply.status < 500
     raw = saas.client._http.request("POST", saas.client.admin_api_url + "/registration",
                                     body=b"{not json", headers={"Content-Type": "application/json"})
     assert 400 <= raw.status < 500
+    assert footprint(saas) == before
 
 
 def test_duplicate_tenant_name_is_refused_and_leaves_nothing_behind(
         saas: Saas, tenants: dict[str, TenantRecord]) -> None:
-    before = counts(saas)
+    before = footprint(saas)
     reply = saas.client.register(tenants["basic"].name, "premium")
     assert reply.status == 400 and reply.body["error"] == "DuplicateTenantName"
-    assert counts(saas) == before
+    assert footprint(saas) == before

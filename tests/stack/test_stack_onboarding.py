@@ -39,9 +39,13 @@ def assert_nothing_left(plane: ControlPlane, pools_before: set[str]) -> None:
     for env in ("TENANT_DETAILS_TABLE", "TENANT_USER_MAPPING_TABLE", "TENANT_STACK_MAPPING_TABLE"):
         assert plane.count(env) == 0, env
     assert plane.api_keys() == []
-    assert plane.user_names(plane.pooled_pool) == set()
-    assert plane.cognito.list_groups(UserPoolId=plane.pooled_pool)["Groups"] == []
+    for plan in plane.plans.values():
+        assert plane.apigw.get_usage_plan_keys(usagePlanId=plan)["items"] == []
+    for pool in (plane.pooled_pool, plane.ops_pool):
+        assert plane.user_names(pool) == set()
+        assert plane.cognito.list_groups(UserPoolId=pool)["Groups"] == []
     assert plane.pools() == pools_before
+    assert plane.pipeline_runs == []
 
 
 @pytest.mark.parametrize("tier", ["basic", "Standard", "PREMIUM"])

@@ -56,6 +56,9 @@ def create_api_key(tenant_id: str, reg: Registration, undo: Undo) -> dict[str, s
     undo.add("delete API key", lambda: apigw.delete_api_key(apiKey=key["id"]))
     if plan is not None:
         apigw.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
+        # Unbind explicitly: no API reference promises DeleteApiKey drops the plan binding.
+        undo.add("unbind API key", lambda: apigw.delete_usage_plan_key(usagePlanId=plan,
+                                                                       keyId=key["id"]))
     return {"id": str(key["id"]), "value": str(key["value"])}
 
 
