@@ -66,11 +66,12 @@ class EmbeddedTarget:
         self.gateway: Gateway | None = None
 
     def _install_services(self) -> None:
-        from harness.edge import cognito
+        from harness.edge import cognito, dynamodb_policies
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
         cognito.install(self.edge)
+        dynamodb_policies.install(self.edge)
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 
     def _start_runtime(self) -> None:
