@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import hmac
 import posixpath
-import calendar
 import re
 import time
 from dataclasses import dataclass

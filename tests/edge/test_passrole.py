@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from tests.edge.helpers import ACCOUNT, allow, doc, make_role, make_user, unique
 
+
 def _zip() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

@@ -89,6 +89,19 @@ def test_function_policy_naming_the_account_delegates_to_identity_policies(aws: 
         "FunctionName"] == name
 
 
+def test_cross_account_function_needs_its_own_accounts_grant(aws: Any) -> None:
+    """Another account's function: an identity Allow is not enough without that account's
+    resource policy granting it too.
+
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+    """
+    _, key = make_user(aws, doc(allow("lambda:*")))
+    foreign = "arn:aws:lambda:us-east-1:210987654321:function:elsewhere"
+    msg = _denied(lambda: aws("lambda", creds=key).get_function(FunctionName=foreign))
+    assert f"lambda:GetFunction on resource: {foreign}" in msg
+    assert "resource-based policy" in msg
+
+
 def test_table_policy_naming_a_user_grants_get_item_and_other_users_are_denied(aws: Any) -> None:
     """DynamoDB PutResourcePolicy: a table policy naming a same-account user grants it access.
 
