@@ -66,12 +66,13 @@ class EmbeddedTarget:
         self.gateway: Gateway | None = None
 
     def _install_services(self) -> None:
-        from harness.edge import cognito
+        from harness.edge import cognito, dynamodb_policies
         from harness.edge.cognito.verify import UserPoolTokens
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
         self.user_pool_tokens = UserPoolTokens(cognito.install(self.edge).ctx.keys)
+        dynamodb_policies.install(self.edge)
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 
     def _start_runtime(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,7 +225,11 @@ class Edge:
         return found
 
     def identify(self, claims: SignedRequest, req: HttpRequest) -> Principal | str:
-        """The signing principal, or why not: "unknown_key", "bad_signature" or "expired"."""
+        """The signing principal, or why not: "unknown_key", "bad_signature", "expired" (its
+        session) or "request_expired" (a presigned URL past X-Amz-Expires).
+
+        Presigned expiry is measured on wall time, the clock the SDK read for X-Amz-Date.
+        """
         akid = claims.access_key
         if akid == ROOT_KEY:
             principal, secret = self.root, ROOT_SECRET
@@ -235,6 +240,9 @@ class Edge:
             principal, secret = found
         if not verify(req, claims, secret):
             return "bad_signature"
+        deadline = claims.expires_at()
+        if deadline is not None and time.time() > deadline:
+            return "request_expired"
         if principal.session_token is not None:
             if claims.security_token != principal.session_token:
                 return "unknown_key"

@@ -24,11 +24,13 @@ AUTH_FAILURES: dict[str, tuple[str, str, str]] = {
     "missing": ("MissingAuthenticationTokenException", "MissingAuthenticationToken",
                 "Request is missing Authentication Token"),
     "incomplete": ("IncompleteSignatureException", "IncompleteSignature", ""),
+    # A presigned request past X-Amz-Date + X-Amz-Expires (S3: 403 AccessDenied, below).
+    "request_expired": ("InvalidSignatureException", "SignatureDoesNotMatch", "Request has expired"),
 }
 
 _S3_AUTH_CODES = {"unknown_key": "InvalidAccessKeyId", "bad_signature": "SignatureDoesNotMatch",
                   "expired": "ExpiredToken", "missing": "AccessDenied",
-                  "incomplete": "AuthorizationHeaderMalformed"}
+                  "incomplete": "AuthorizationHeaderMalformed", "request_expired": "AccessDenied"}
 
 _QUERY_NAMESPACES = {
     "iam": "https://iam.amazonaws.com/doc/2010-05-08/",

@@ -18,8 +18,10 @@ from harness.clock import VirtualClock
 from harness.edge import cbor
 from harness.edge.directory import IdentityDirectory, NoSuchEntity
 from harness.edge.dynamodb.context import AuthzItem, ContextError, DynamoContext
+from harness.edge.passrole import pass_role_checks
 from harness.edge.principals import Principal
 from harness.edge.protocols import Operation
+from harness.edge.resource_policies import ResourcePolicies
 from harness.edge.sts.models import caller_of
 from harness.http import HttpRequest
 from harness.iam import Decision, Outcome, PolicyKind, RequestContext, evaluate, parse_policy
@@ -102,6 +104,7 @@ class Gate:
         self.region = region
         self.account = account
         self._dynamo = dynamo
+        self.resource_policies = ResourcePolicies(account)
 
     def checks(self, op: Operation, params: Mapping[str, Any], req: HttpRequest) -> list[AuthzItem]:
         svc = op.service.name
@@ -186,7 +189,7 @@ class Gate:
                   req: HttpRequest) -> Denial | None:
         if principal.is_root or (op.service.name, op.name) in UNCHECKED:
             return None
-        items = self.checks(op, params, req)
+        items = self.checks(op, params, req) + pass_role_checks(op.service.name, op.name, params)
         if principal.kind == "service":
             return Denial(items[0].action, items[0].resource,
                           Decision(Outcome.IMPLICIT_DENY, ""))
@@ -203,9 +206,11 @@ class Gate:
         for item in items:
             keys = dict(base)
             keys.update(item.keys)
+            found = self.resource_policies.lookup(item.resource)
             ctx = RequestContext(action=item.action, resource=item.resource, caller=caller,
-                                 keys=keys)
-            decision = evaluate(ctx, identity=identity, session=session, boundary=boundary)
+                                 keys=keys, resource_account=found.account)
+            decision = evaluate(ctx, identity=identity, session=session, boundary=boundary,
+                                resource_policy=found.policy)
             if not decision.allowed:
                 return Denial(item.action, item.resource, decision)
         return None

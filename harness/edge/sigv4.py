@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import email.utils
 import hashlib
 import hmac
 import posixpath
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC
 from functools import lru_cache
@@ -18,6 +20,11 @@ from harness.http import HttpRequest
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# Presigned URLs: X-Amz-Expires is 1..604800 seconds; without it a signature lasts 15 minutes
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html,
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
+MAX_PRESIGNED_EXPIRES = 604800
+DEFAULT_PRESIGNED_EXPIRES = 900
 
 
 class SigV4Error(Exception):
@@ -41,6 +48,14 @@ class SignedRequest:
     amz_date: str
     security_token: str | None
     presigned: bool
+    expires: int | None = None  # X-Amz-Expires of a presigned request, in seconds
+
+    def expires_at(self) -> float | None:
+        """When a presigned request stops being valid (epoch seconds); None for header signing."""
+        if not self.presigned:
+            return None
+        signed_at = calendar.timegm(time.strptime(self.amz_date, "%Y%m%dT%H%M%SZ"))
+        return signed_at + (self.expires if self.expires is not None else DEFAULT_PRESIGNED_EXPIRES)
 
 
 _SCOPE_DATE = re.compile(r"[0-9]{8}")
@@ -158,7 +173,27 @@ def _parse_presigned(req: HttpRequest) -> SignedRequest | None:
     _check_amz_date(q["X-Amz-Date"], date)
     signed = tuple(h.lower() for h in q["X-Amz-SignedHeaders"].split(";") if h)
     return SignedRequest(akid, date, region, service, signed, q["X-Amz-Signature"],
-                         q["X-Amz-Date"], q.get("X-Amz-Security-Token"), True)
+                         q["X-Amz-Date"], q.get("X-Amz-Security-Token"), True,
+                         _presigned_expires(q.get("X-Amz-Expires"), service))
+
+
+def _presigned_expires(raw: str | None, service: str) -> int | None:
+    """X-Amz-Expires as S3 validates it (S3 requires it; other services default to 15 minutes)."""
+    if raw is None:
+        if service == "s3":
+            raise SigV4Error("incomplete", "Query-string authentication version 4 requires the "
+                             "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "
+                             "X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+        return None
+    if not raw.lstrip("-").isdigit():
+        raise SigV4Error("incomplete", "X-Amz-Expires should be a number")
+    value = int(raw)
+    if value < 0:
+        raise SigV4Error("incomplete", "X-Amz-Expires must be non-negative")
+    if value > MAX_PRESIGNED_EXPIRES:
+        raise SigV4Error("incomplete", "X-Amz-Expires must be less than a week (in seconds) that "
+                         f"is; {MAX_PRESIGNED_EXPIRES}")
+    return value
 
 
 @lru_cache(maxsize=1024)

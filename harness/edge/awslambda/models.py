@@ -144,19 +144,31 @@ class FunctionRegistry:
             memory_mb=int(c.get("MemorySize") or 128),
         )
 
-    def resource_policy(self, function_name: str) -> str | None:
+    def resource_policy(self, function_name: str, qualifier: str | None = None) -> str | None:
+        """The function's (or version's / alias's) policy as IAM reads it, cached per Lambda write."""
         gen = self._changes.generation("lambda")
-        hit = self._policies.get(function_name)
+        key = f"{function_name}:{qualifier}" if qualifier else function_name
+        hit = self._policies.get(key)
         if hit and hit[0] == gen:
             return hit[1]
+        kwargs = {"FunctionName": function_name}
+        if qualifier:
+            kwargs["Qualifier"] = qualifier
         try:
-            doc: str | None = self._upstream.client("lambda").get_policy(
-                FunctionName=function_name)["Policy"]
-        except ClientError:
+            raw = self._upstream.client("lambda").get_policy(**kwargs)["Policy"]
+            doc: str | None = _normalise_policy(raw)
+        except (ClientError, ValueError):
             doc = None
         with self._lock:
-            self._policies[function_name] = (gen, doc)
+            self._policies[key] = (gen, doc)
         return doc
+
+    def policy_for_arn(self, arn: str) -> str | None:
+        """The resource policy of a function ARN (qualified or not); layers have none here."""
+        parts = arn.split(":")
+        if len(parts) < 7 or parts[5] != "function":
+            return None
+        return self.resource_policy(parts[6], parts[7] if len(parts) > 7 else None)
 
     def service_may_invoke(self, function_arn: str, service: str, source_arn: str,
                            account: str) -> bool:
@@ -166,7 +178,7 @@ class FunctionRegistry:
         if not doc:
             return False
         try:
-            policy = parse_policy(_normalise_policy(doc), PolicyKind.RESOURCE)
+            policy = parse_policy(doc, PolicyKind.RESOURCE)
         except ValueError:
             return False
         caller = Caller(arn=service, account=account, kind="service", service=service)
@@ -180,8 +192,28 @@ class FunctionRegistry:
             self._policies.clear()
 
 
+def _principal(value: Any) -> Any:
+    """AddPermission's Principal as AWS writes it into the policy: a service, an ARN or an account.
+
+    An account id becomes its root ARN and an IAM ARN an {"AWS": ...} principal, as GetPolicy
+    shows on AWS (https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html);
+    some upstreams store the bare string AddPermission received.
+    """
+    if not isinstance(value, str) or value == "*":
+        return value
+    if value.endswith(".amazonaws.com") or value.endswith(".amazonaws.com.cn"):
+        return {"Service": value}
+    if value.isdigit() and len(value) == 12:
+        return {"AWS": f"arn:aws:iam::{value}:root"}
+    return {"AWS": value}
+
+
 def _normalise_policy(doc: str) -> str:
-    """Lambda policies may be returned with a Statement holding an Id; keep only what IAM reads."""
+    """Lambda policies carry an Id and may hold bare-string principals; keep what IAM reads."""
     data = json.loads(doc)
     data.pop("Id", None)
+    statements = data.get("Statement")
+    for stmt in statements if isinstance(statements, list) else ():
+        if isinstance(stmt, dict) and "Principal" in stmt:
+            stmt["Principal"] = _principal(stmt["Principal"])
     return json.dumps(data)

@@ -153,7 +153,8 @@ class GatewayInvoker:
 
 
 def install(edge: Edge, registry: FunctionRegistry, runtime: Runtime) -> None:
-    """Wire Lambda code capture and Invoke into the edge."""
+    """Wire Lambda code capture, Invoke and function policies (for the gate) into the edge."""
+    edge.gate.resource_policies.register("lambda", registry.policy_for_arn)
     edge.observe("lambda", "CreateFunction",
                  lambda c, r: capture_function_code(edge, registry, c, r))
     edge.observe("lambda", "UpdateFunctionCode",

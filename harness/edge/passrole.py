@@ -1,0 +1,67 @@
+"""iam:PassRole: every call that hands a role to a service is also checked as iam:PassRole on it.
+
+AWS checks the caller may pass the role (resource: the role ARN; condition key
+iam:PassedToService: the service that will assume it), in addition to the call's own action:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from harness.edge.dynamodb.context import AuthzItem
+
+PASS_ROLE: Final = "iam:PassRole"
+LAMBDA_SERVICE: Final = "lambda.amazonaws.com"
+APIGATEWAY_SERVICE: Final = "apigateway.amazonaws.com"
+
+# A role ARN (paths allowed). API Gateway integrations also accept arn:aws:iam::*:user/* (the
+# caller's own credentials), which passes no role and so needs no PassRole.
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+
+# (service, operation) → (parameter naming the role, service principal it is passed to).
+_ROLE_PARAMETERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
+    ("lambda", "CreateFunction"): ("Role", LAMBDA_SERVICE),
+    ("lambda", "UpdateFunctionConfiguration"): ("Role", LAMBDA_SERVICE),
+    ("apigateway", "CreateAuthorizer"): ("authorizerCredentials", APIGATEWAY_SERVICE),
+    ("apigateway", "PutIntegration"): ("credentials", APIGATEWAY_SERVICE),
+}
+
+# Update calls of API Gateway set the credentials through JSON-patch operations on these paths.
+_PATCH_PATHS: Final[dict[tuple[str, str], tuple[str, str]]] = {
+    ("apigateway", "UpdateAuthorizer"): ("/authorizerCredentials", APIGATEWAY_SERVICE),
+    ("apigateway", "UpdateIntegration"): ("/credentials", APIGATEWAY_SERVICE),
+}
+
+
+def passed_roles(service: str, operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (role ARN, service it is passed to) pairs this call hands over, in request order."""
+    key = (service, operation)
+    found: list[tuple[str, str]] = []
+    if key in _ROLE_PARAMETERS:
+        name, to_service = _ROLE_PARAMETERS[key]
+        value = params.get(name)
+        if isinstance(value, str) and _ROLE_ARN.fullmatch(value):
+            found.append((value, to_service))
+    elif key in _PATCH_PATHS:
+        path, to_service = _PATCH_PATHS[key]
+        ops = params.get("patchOperations")
+        for op in ops if isinstance(ops, list) else ():
+            if not isinstance(op, Mapping) or op.get("path") != path:
+                continue
+            value = op.get("value")
+            if op.get("op") in ("replace", "add") and isinstance(value, str) \
+                    and _ROLE_ARN.fullmatch(value):
+                found.append((value, to_service))
+    return found
+
+
+def pass_role_checks(service: str, operation: str, params: Mapping[str, Any]) -> list[AuthzItem]:
+    """The iam:PassRole authorisations the gate adds after the call's own action."""
+    return [AuthzItem(PASS_ROLE, role, {"iam:PassedToService": to_service})
+            for role, to_service in passed_roles(service, operation, params)]
+
+
+__all__ = ["APIGATEWAY_SERVICE", "LAMBDA_SERVICE", "PASS_ROLE", "pass_role_checks", "passed_roles"]
