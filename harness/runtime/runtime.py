@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import sys
@@ -18,6 +16,7 @@ from typing import Any
 from harness.clock import VirtualClock
 from harness.runtime import errors
 from harness.runtime.failures import FailureBook, FunctionFailure, error_type_of, first_error_line
+from harness.runtime.invocation import decode_client_context, qualified_arn
 from harness.runtime.logs import LogBlock, LogBook, tail
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult
@@ -192,7 +191,7 @@ class Runtime:
             if ready.kind != "ready":
                 return self._init_failed(config, worker, ready, rid, block, init_ms)
         header = {"id": rid, "dl": int((time.time() + timeout) * 1000),
-                  "arn": invoked_arn or _qualified(config), "cc": _client_context(client_context),
+                  "arn": invoked_arn or qualified_arn(config), "cc": decode_client_context(client_context),
                   "ci": None, "vt": self._clock.now()}
         t1 = time.perf_counter()
         try:
@@ -243,16 +242,8 @@ class Runtime:
                      block: LogBlock, init_ms: float) -> InvokeResult:
         """Init failed: Lambda answers with the init error (requestId "") and drops the env."""
         self._pool.release(worker, healthy=False)
-        if ready.kind == "init_error":
-            body = ready.body
-            error_type = str(json.loads(body).get("errorType", "Runtime.Unknown"))
-        elif ready.kind == "exit":
-            body, error_type = errors.exit_payload(rid, ready.exit_reason), "Runtime.ExitError"
-        elif ready.kind == "timeout":
-            body = errors.timeout_payload(self._clock.now(), rid, INIT_TIMEOUT_S)
-            error_type = "Runtime.InitTimeout"
-        else:
-            body, error_type = errors.malformed_payload(rid), "Runtime.InvalidResponse"
+        body, error_type = errors.init_failure(ready.kind, ready.body, ready.exit_reason, rid,
+                                               self._clock.now(), INIT_TIMEOUT_S)
         block.line(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error"
                    f"\tError Type: {error_type}")
         block.line(f"START RequestId: {rid} Version: {config.version}")
@@ -318,20 +309,3 @@ class Runtime:
     def _check_open(self) -> None:
         if self._pool.closed:
             raise RuntimeClosed("the Lambda runtime is shut down")
-
-
-def _qualified(config: FunctionConfig) -> str:
-    return config.arn if config.version == "$LATEST" else f"{config.arn}:{config.version}"
-
-
-def _client_context(value: str | None) -> Any:
-    """Invoke's ClientContext is base64 JSON; plain JSON is accepted too for convenience."""
-    if not value:
-        return None
-    try:
-        return json.loads(base64.b64decode(value, validate=True))
-    except (ValueError, binascii.Error):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
