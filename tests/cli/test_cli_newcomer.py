@@ -114,6 +114,26 @@ def test_a_second_up_in_a_folder_whose_up_still_runs_is_refused(
     assert ctrl_c(first) == 0
 
 
+def _user_pytest(folder: Path, test: str) -> subprocess.CompletedProcess[str]:
+    """A user's own test file run with pytest from folder (the plugin loads by entry point)."""
+    (folder / "test_mine.py").write_text(test)
+    return subprocess.run([str(Path(SAAS_HARNESS).with_name("python")), "-m", "pytest", "-q",
+                           "-p", "no:cacheprovider", "test_mine.py"], cwd=folder,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_pytest_plugin_hands_tests_the_running_target_of_this_folder(
+        tmp_path: Path, started: list[HarnessProcess]) -> None:
+    h = HarnessProcess(tmp_path, default_work_dir=True)
+    started.append(h)
+    h.wait_ready()
+    run_id = h.state()["run_id"]
+    proc = _user_pytest(tmp_path, "def test_uses_the_target(saas_target):\n"
+                                  f"    assert saas_target['run_id'] == {run_id!r}\n")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ctrl_c(h) == 0
+
+
 def test_onboard_deploy_and_the_pytest_plugin_refuse_a_state_file_whose_target_is_gone(
         tmp_path: Path, started: list[HarnessProcess]) -> None:
     h = HarnessProcess(tmp_path, default_work_dir=True)
@@ -129,11 +149,8 @@ def test_onboard_deploy_and_the_pytest_plugin_refuse_a_state_file_whose_target_i
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert f"{h.state_path}: the target at {h.state()['endpoint']} is not running" in proc.stderr
         assert "Traceback" not in proc.stderr
-    (tmp_path / "test_mine.py").write_text(
-        "def test_uses_the_target(saas_target):\n    assert saas_target\n")
-    proc = subprocess.run([str(Path(SAAS_HARNESS).with_name("python")), "-m", "pytest", "-q",
-                           "-p", "no:cacheprovider", "test_mine.py"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    proc = _user_pytest(tmp_path, "def test_uses_the_target(saas_target):\n"
+                                  "    assert saas_target\n")
     assert proc.returncode != 0
     assert "saas_target:" in proc.stdout and "is not running" in proc.stdout, proc.stdout
 
