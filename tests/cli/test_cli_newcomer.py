@@ -4,6 +4,7 @@ the CLI says when a state file is stale, a folder is taken, or a function fails.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -153,6 +154,13 @@ def test_onboard_deploy_and_the_pytest_plugin_refuse_a_state_file_whose_target_i
                                   "    assert saas_target\n")
     assert proc.returncode != 0
     assert "saas_target:" in proc.stdout and "is not running" in proc.stdout, proc.stdout
+    stale = h.state()
+    again = HarnessProcess(tmp_path, default_work_dir=True, name="-again")
+    started.append(again)
+    again.wait_ready()  # the killed run's lock died with it; its state.json is set aside
+    assert json.loads((h.work_dir / "previous" / "state.json").read_text()) == stale
+    assert again.state()["run_id"] != stale["run_id"]
+    assert ctrl_c(again) == 0
 
 
 def test_ctrl_c_while_the_saas_deploys_stops_promptly_and_leaves_no_worker(
