@@ -33,9 +33,15 @@ def _target_options(p: argparse.ArgumentParser, default_port: int = 4566) -> Non
                         "in-process moto (LocalStack, ministack, moto_server)")
 
 
+def _absolute_dir(text: str) -> Path:
+    """--work-dir made absolute at once: workers run elsewhere and must not resolve it again."""
+    return Path(text).expanduser().resolve()
+
+
 def _work_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work-dir", type=Path, default=Path(".harness"),
-                   help="where state.json, stack records and logs live (default .harness)")
+    p.add_argument("--work-dir", type=_absolute_dir, default=".harness",
+                   help="where state.json, stack records and logs live (default .harness in the "
+                        "current folder)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, default=8)
     run.add_argument("--json", metavar="PATH", help="write the machine-readable summary here")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.set_defaults(func=_lazy("saas", "cmd_run"))
+    run.set_defaults(func=_lazy("run", "cmd_run"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
     bench.add_argument("which", choices=["edge", "gateway", "onboarding"], help="what to measure")

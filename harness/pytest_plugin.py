@@ -21,16 +21,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def saas_target(request: pytest.FixtureRequest,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The target's state: a running one (--saas-endpoint or state.json) or a fresh embedded one."""
-    from harness.state import read_state, state_path
+    """The target's state: a running one (--saas-endpoint or state.json) or a fresh embedded one.
+
+    A state file is health-checked first: one whose target is gone fails the fixture with the
+    reason instead of handing tests a dead URL. --saas-endpoint may be any AWS-compatible
+    endpoint (LocalStack has no /_harness/health), so it is taken as given.
+    """
+    from harness.state import StaleState, read_live_state, state_path
 
     endpoint = request.config.getoption("--saas-endpoint")
-    work_dir = Path(request.config.getoption("--saas-work-dir"))
+    work_dir = Path(request.config.getoption("--saas-work-dir")).resolve()
+    state: dict[str, Any] | None = None
     if endpoint:
-        yield {"endpoint": endpoint, "region": "us-east-1"}
-        return
-    if state_path(work_dir).exists():
-        yield read_state(work_dir)
+        state = {"endpoint": endpoint, "region": "us-east-1"}
+    elif state_path(work_dir).exists():
+        try:
+            state = read_live_state(work_dir)
+        except StaleState as exc:
+            pytest.fail(f"saas_target: {exc}", pytrace=False)
+    if state is not None:
+        yield state
         return
     from harness.target import EmbeddedTarget, TargetOptions
 

@@ -9,16 +9,29 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import urllib3
+
 STATE_DIR = Path(".harness")
 STATE_FILE = "state.json"
+HEALTH_TIMEOUT_S = 3.0
+
+
+class StaleState(RuntimeError):
+    """state.json names a target that no longer answers (or is another one on the same port)."""
+
+
+def absolute(work_dir: Path | str) -> Path:
+    """The work dir as an absolute path, so workers and deployers never depend on their cwd."""
+    return Path(work_dir).expanduser().resolve()
 
 
 def state_path(work_dir: Path = STATE_DIR) -> Path:
-    return work_dir / STATE_FILE
+    return absolute(work_dir) / STATE_FILE
 
 
 def write_state(data: dict[str, Any], work_dir: Path = STATE_DIR) -> Path:
     """Atomic write, so a reader never sees half a file."""
+    work_dir = absolute(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     path = state_path(work_dir)
     fd, tmp = tempfile.mkstemp(dir=work_dir, prefix=".state-", suffix=".json")
@@ -34,8 +47,44 @@ def read_state(work_dir: Path = STATE_DIR) -> dict[str, Any]:
     if not path.exists():
         raise FileNotFoundError(
             f"{path} not found: start the target first with `saas-harness up`")
-    data: dict[str, Any] = json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text())
+    except ValueError:
+        raise StaleState(f"{path} is not valid JSON: start the target again with "
+                         "`saas-harness up`") from None
+    if not isinstance(data, dict):
+        raise StaleState(f"{path} is not a state file: start the target again with "
+                         "`saas-harness up`")
     return data
+
+
+def check_alive(state: dict[str, Any], where: Path | str = "the state file") -> None:
+    """Raise StaleState unless the state's endpoint answers health as the same target run."""
+    endpoint = str(state.get("endpoint", ""))
+    hint = "start the target with `saas-harness up`"
+    if not endpoint.startswith("http"):
+        raise StaleState(f"{where} has no endpoint: {hint}")
+    try:
+        reply = urllib3.request("GET", endpoint.rstrip("/") + "/_harness/health",
+                                timeout=HEALTH_TIMEOUT_S, retries=False)
+        health = json.loads(reply.data) if reply.status == 200 else None
+    except (urllib3.exceptions.HTTPError, OSError, ValueError):
+        health = None
+    if not isinstance(health, dict) or health.get("status") != "ok":
+        raise StaleState(f"{where}: the target at {endpoint} is not running (no answer from "
+                         f"/_harness/health): {hint}")
+    run_id = state.get("run_id")
+    if run_id is not None and health.get("run_id") != run_id:
+        raise StaleState(f"{where}: is from an earlier target run; the target now at {endpoint} "
+                         "is another one: start `saas-harness up` from this folder again, or pass "
+                         "the --work-dir of the one running")
+
+
+def read_live_state(work_dir: Path = STATE_DIR) -> dict[str, Any]:
+    """The state of a target that is running now: health-checked before anyone trusts it."""
+    state = read_state(work_dir)
+    check_alive(state, state_path(work_dir))
+    return state
 
 
 def update_state(changes: dict[str, Any], work_dir: Path = STATE_DIR) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from harness.edge.upstream import (
 )
 from harness.gateway import Gateway
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
+from harness.runtime.failures import FunctionFailure
 from harness.server import HarnessHTTPServer
 
 log = logging.getLogger("harness.target")
@@ -50,6 +52,8 @@ class EmbeddedTarget:
 
     def __init__(self, options: TargetOptions | None = None) -> None:
         self.options = opts = options or TargetOptions()
+        self.work_dir = Path(opts.work_dir).expanduser().resolve()  # absolute whatever the cwd
+        self.run_id = uuid.uuid4().hex  # tells this run's state.json from an earlier one's
         self.clock = VirtualClock()
         if opts.frozen_clock:
             self.clock.freeze()
@@ -82,7 +86,7 @@ class EmbeddedTarget:
         self.runtime = Runtime(
             endpoint_url=self.endpoint, region=self.options.region, account=self.upstream.account,
             credentials=self._role_credentials, clock=self.clock,
-            work_dir=self.options.work_dir / "lambda",
+            work_dir=self.work_dir / "lambda",
             max_environments=self.options.max_environments)
         lambda_responses.install(self.edge, self.functions, self.runtime)
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
@@ -130,7 +134,13 @@ class EmbeddedTarget:
             "region": self.options.region,
             "account": self.upstream.account,
             "upstream": self.upstream.endpoint_label,
+            "run_id": self.run_id,
+            "work_dir": str(self.work_dir),
         }
+
+    def failed_functions(self) -> list[FunctionFailure]:
+        """Each function's latest failed invocation, for a step's error report."""
+        return self.runtime.failures() if self.runtime is not None else []
 
     def reset(self) -> None:
         if self.runtime is not None:

@@ -7,65 +7,119 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from harness.state import clear_state, write_state
+from harness.state import absolute, clear_state, write_state
+from harness.workdir import WorkDirBusy, WorkDirLock, set_aside_previous_run
+
+if TYPE_CHECKING:
+    from harness.target import EmbeddedTarget
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from harness.target import EmbeddedTarget, TargetOptions
-
     if not 0 <= args.port <= 65535:
         print(f"error: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
         return 2
+    work_dir = absolute(args.work_dir)
+    try:
+        lock = WorkDirLock(work_dir).acquire()
+    except WorkDirBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot use work dir {work_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        return _serve(args, work_dir)
+    finally:
+        lock.release()
+
+
+def _serve(args: argparse.Namespace, work_dir: Path) -> int:
+    from harness.target import EmbeddedTarget, TargetOptions
+
     stop = threading.Event()
+    starting = True
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        if starting:  # deploying: interrupt it rather than wait for the SaaS to come up
+            raise KeyboardInterrupt
 
     # Handlers first: a SIGTERM or Ctrl-C during start-up must still end in a clean stop.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    try:
+        moved = set_aside_previous_run(work_dir)
+    except OSError as exc:
+        print(f"error: cannot move the earlier run's records in {work_dir}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if moved:
+        print(f"Moved an earlier run's records to {moved[0].parent}", flush=True)
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=args.work_dir, max_environments=args.max_environments)
+                         work_dir=work_dir, max_environments=args.max_environments)
     try:
         target = EmbeddedTarget(opts)
+    except KeyboardInterrupt:
+        return 130
     except Exception as exc:
         where = f"the upstream {args.upstream}" if args.upstream else "the embedded target"
         print(f"error: cannot start {where}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     try:
         target.start()
+    except KeyboardInterrupt:
+        target.stop()
+        return 130
     except (OSError, OverflowError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         print(f"error: cannot listen on 127.0.0.1:{args.port}: {reason}", file=sys.stderr)
         return 2
+    rc = 0
     try:
-        state = target.describe()
-        if not args.no_stack:
-            from harness.saas.bootstrap import BootstrapError, bring_up
-
-            print(f"Deploying the SaaS under test to {target.endpoint} ...", flush=True)
-            try:
-                state = bring_up(target, args.work_dir).state
-            except (BootstrapError, Exception) as exc:
-                print(f"error: could not bring the SaaS up: {type(exc).__name__}: {exc}",
-                      file=sys.stderr)
-                return 2
-        state["pid"] = os.getpid()
-        try:
-            write_state(state, args.work_dir)
-        except OSError as exc:
-            print(f"error: cannot write {args.work_dir}/state.json: {exc.strerror or exc}",
-                  file=sys.stderr)
-            return 2
-        extra = f", admin API {state['admin_api_url']}" if "admin_api_url" in state else ""
-        print(f"Ready: AWS APIs at {target.endpoint} (account {state['account']}, region "
-              f"{state['region']}, upstream {state['upstream']}){extra}", flush=True)
-        while not stop.wait(0.5):
-            pass
+        rc = _ready(args, target, work_dir)
+        starting = False
+        if rc == 0 and not stop.is_set():
+            while not stop.wait(0.5):
+                pass
+    except KeyboardInterrupt:
+        print("Interrupted while starting; stopping.", file=sys.stderr, flush=True)
+        rc = 130
     finally:
+        starting = False
         target.stop()
-        clear_state(args.work_dir)
+        clear_state(work_dir)
     print("Stopped.", flush=True)
+    return rc
+
+
+def _ready(args: argparse.Namespace, target: EmbeddedTarget, work_dir: Path) -> int:
+    """Deploy the SaaS (unless --no-stack), write state.json and print the Ready line."""
+    state = target.describe()
+    if not args.no_stack:
+        from harness.report.failures import describe_failures
+        from harness.saas.bootstrap import BootstrapError, bring_up
+
+        print(f"Deploying the SaaS under test to {target.endpoint} ...", flush=True)
+        try:
+            state = bring_up(target, work_dir).state
+        except (BootstrapError, Exception) as exc:
+            print(f"error: could not bring the SaaS up: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+            for line in describe_failures(target.failed_functions()):
+                print(f"  {line}", file=sys.stderr)
+            return 2
+    state["pid"] = os.getpid()
+    try:
+        write_state(state, work_dir)
+    except OSError as exc:
+        print(f"error: cannot write {work_dir}/state.json: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    extra = f", admin API {state['admin_api_url']}" if "admin_api_url" in state else ""
+    print(f"Ready: AWS APIs at {target.endpoint} (account {state['account']}, region "
+          f"{state['region']}, upstream {state['upstream']}){extra}", flush=True)
     return 0

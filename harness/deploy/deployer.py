@@ -79,7 +79,7 @@ class Deployer:
                               "starting with a letter, at most 128 characters")
         with self._lock(stack_name):
             started = time.monotonic()
-            result = self._deploy(Path(template_path), stack_name, parameters)
+            result = self._deploy(Path(template_path).resolve(), stack_name, parameters)
             log.info("deployed stack %s (%s) in %.2fs", stack_name, result.status,
                      time.monotonic() - started)
             return result

@@ -55,7 +55,7 @@ class FileStackStore:
     """One JSON file per stack (e.g. under .harness/stacks/), written atomically."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
+        self.directory = Path(directory).resolve()
         self._lock = threading.Lock()
 
     def _path(self, name: str) -> Path:

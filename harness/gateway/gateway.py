@@ -16,7 +16,7 @@ from harness.gateway.cognito import CognitoAuthorizers
 from harness.gateway.context import Invocation
 from harness.gateway.handlers import ApiKey, Authorize, Handler, Quota, Route, Throttle
 from harness.gateway.integrate import Integrate
-from harness.gateway.metrics import Metrics
+from harness.gateway.metrics import InitErrorCounter, Metrics
 from harness.gateway.protocols import IamAuthorizer, LambdaInvoker, UserPoolTokenVerifier
 from harness.gateway.quota import QuotaBook, usage_document, utc_day
 from harness.gateway.responses import ErrorView, GatewayError, render
@@ -44,6 +44,7 @@ class Gateway:
                                  self.quotas)
         self.buckets = BucketRegistry(clock.now)
         self.auth_cache = AuthorizerCache(clock.now)
+        invoke = InitErrorCounter(invoke, self._metrics)
         lambdas = LambdaAuthorizers(invoke, self.auth_cache, region, account)
         self._chain: tuple[Handler, ...] = (
             Route(self.store),

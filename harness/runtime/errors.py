@@ -53,6 +53,18 @@ def too_large_payload(size: int) -> bytes:
     return json.dumps(error).encode()
 
 
+def init_failure(kind: str, body: bytes, exit_reason: str, request_id: str, now: float,
+                 init_timeout_s: float) -> tuple[bytes, str]:
+    """(error document, error type) for a worker whose init phase ended in `kind`."""
+    if kind == "init_error":
+        return body, str(json.loads(body).get("errorType", "Runtime.Unknown"))
+    if kind == "exit":
+        return exit_payload(request_id, exit_reason), "Runtime.ExitError"
+    if kind == "timeout":
+        return timeout_payload(now, request_id, init_timeout_s), "Runtime.InitTimeout"
+    return malformed_payload(request_id), "Runtime.InvalidResponse"
+
+
 def throttle_payload() -> bytes:
     """TooManyRequestsException body (HTTP 429): no environment became free in time."""
     return json.dumps(

@@ -16,8 +16,8 @@ COUNTERS = (
     "crashes", "throttles", "evictions", "idle_evictions", "credential_refreshes",
     "async_invocations", "async_failures",
 )
-PER_FUNCTION = ("invocations", "cold_starts", "warm_invocations", "errors", "timeouts", "crashes",
-                "throttles")
+PER_FUNCTION = ("invocations", "cold_starts", "warm_invocations", "errors", "init_errors", "timeouts",
+                "crashes", "throttles")
 
 
 class RuntimeClosed(RuntimeError):
@@ -46,11 +46,13 @@ class Counters:
             fn["throttles"] += 1
 
     def tally(self, function_name: str, cold: bool, failed: bool, kind: str) -> None:
-        """Count one finished invocation; kind is the worker outcome (or "init")."""
+        """Count one finished invocation; kind is the worker outcome (or "init", "init_timeout")."""
         names = ["invocations", "cold_starts" if cold else "warm_invocations"]
         if failed:
             names.append("errors")
-        if kind == "timeout":
+        if kind in ("init", "init_timeout"):
+            names.append("init_errors")
+        if kind in ("timeout", "init_timeout"):
             names.append("timeouts")
         elif kind in ("exit", "malformed"):
             names.append("crashes")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import sys
@@ -17,6 +15,8 @@ from typing import Any
 
 from harness.clock import VirtualClock
 from harness.runtime import errors
+from harness.runtime.failures import FailureBook, FunctionFailure, error_type_of, first_error_line
+from harness.runtime.invocation import decode_client_context, qualified_arn
 from harness.runtime.logs import LogBlock, LogBook, tail
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult
@@ -49,7 +49,7 @@ class Runtime:
         self.endpoint_url = endpoint_url
         self.region = region
         self.account = account
-        self.work_dir = Path(work_dir)
+        self.work_dir = Path(work_dir).resolve()  # workers run with cwd=task root
         self.idle_timeout_s = idle_timeout_s
         self.max_environments = max(1, max_environments)
         self._credentials = credentials
@@ -58,6 +58,7 @@ class Runtime:
         self._code = CodeStore(self.work_dir)
         self._logs = LogBook(self.work_dir / "logs")
         self._counters = Counters()
+        self._failures = FailureBook()
         self._pool = Pool(max_environments=self.max_environments, queue_timeout_s=queue_timeout_s,
                           clock=clock, counters=self._counters)
         self._keys: dict[int, tuple[FunctionConfig, Key]] = {}
@@ -120,7 +121,12 @@ class Runtime:
         return InvokeResult(rid, 202, b"", None, "", 0.0, None, config.version)
 
     def metrics(self) -> dict[str, Any]:
-        return {**self._counters.snapshot(), **self._pool.stats()}
+        return {**self._counters.snapshot(), **self._pool.stats(),
+                "last_errors": self._failures.snapshot()}
+
+    def failures(self) -> list[FunctionFailure]:
+        """Each function's latest failed invocation (init or invoke), for error reports."""
+        return self._failures.all()
 
     def evict_idle(self, max_idle_s: float | None = None) -> int:
         """Stop environments idle over max_idle_s (default idle_timeout_s); 0 stops all idle."""
@@ -185,7 +191,7 @@ class Runtime:
             if ready.kind != "ready":
                 return self._init_failed(config, worker, ready, rid, block, init_ms)
         header = {"id": rid, "dl": int((time.time() + timeout) * 1000),
-                  "arn": invoked_arn or _qualified(config), "cc": _client_context(client_context),
+                  "arn": invoked_arn or qualified_arn(config), "cc": decode_client_context(client_context),
                   "ci": None, "vt": self._clock.now()}
         t1 = time.perf_counter()
         try:
@@ -223,6 +229,12 @@ class Runtime:
         data = block.data()
         self._logs.append(config.name, data)
         self._counters.tally(config.name, cold, function_error is not None, out.kind)
+        if function_error is not None:
+            kind = error_type or ("Task.TimedOut" if status == "timeout" else error_type_of(body))
+            self._failures.record(function=config.name, error_type=kind,
+                                  line=first_error_line(data, body),
+                                  log_path=str(self._logs.path(config.name)), request_id=rid,
+                                  phase="invoke")
         return InvokeResult(rid, 200, body, function_error, tail(data), duration, init_ms,
                             config.version)
 
@@ -230,16 +242,8 @@ class Runtime:
                      block: LogBlock, init_ms: float) -> InvokeResult:
         """Init failed: Lambda answers with the init error (requestId "") and drops the env."""
         self._pool.release(worker, healthy=False)
-        if ready.kind == "init_error":
-            body = ready.body
-            error_type = str(json.loads(body).get("errorType", "Runtime.Unknown"))
-        elif ready.kind == "exit":
-            body, error_type = errors.exit_payload(rid, ready.exit_reason), "Runtime.ExitError"
-        elif ready.kind == "timeout":
-            body = errors.timeout_payload(self._clock.now(), rid, INIT_TIMEOUT_S)
-            error_type = "Runtime.InitTimeout"
-        else:
-            body, error_type = errors.malformed_payload(rid), "Runtime.InvalidResponse"
+        body, error_type = errors.init_failure(ready.kind, ready.body, ready.exit_reason, rid,
+                                               self._clock.now(), INIT_TIMEOUT_S)
         block.line(f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error"
                    f"\tError Type: {error_type}")
         block.line(f"START RequestId: {rid} Version: {config.version}")
@@ -249,10 +253,14 @@ class Runtime:
                      error_type=error_type)
         data = block.data()
         self._logs.append(config.name, data)
-        self._counters.add("init_errors")
         self._counters.tally(config.name, True, True,
-                             "timeout" if ready.kind == "timeout" else "init")
-        return InvokeResult(rid, 200, body, "Unhandled", tail(data), 0.0, init_ms, config.version)
+                             "init_timeout" if ready.kind == "timeout" else "init")
+        self._failures.record(function=config.name, error_type=error_type,
+                              line=first_error_line(data, body),
+                              log_path=str(self._logs.path(config.name)), request_id=rid,
+                              phase="init")
+        return InvokeResult(rid, 200, body, "Unhandled", tail(data), 0.0, init_ms, config.version,
+                            init_error=True)
 
     def _spawn(self, config: FunctionConfig, key: Key) -> Worker:
         """Start a worker in a slot acquire() reserved; the slot is given back if this fails."""
@@ -301,20 +309,3 @@ class Runtime:
     def _check_open(self) -> None:
         if self._pool.closed:
             raise RuntimeClosed("the Lambda runtime is shut down")
-
-
-def _qualified(config: FunctionConfig) -> str:
-    return config.arn if config.version == "$LATEST" else f"{config.arn}:{config.version}"
-
-
-def _client_context(value: str | None) -> Any:
-    """Invoke's ClientContext is base64 JSON; plain JSON is accepted too for convenience."""
-    if not value:
-        return None
-    try:
-        return json.loads(base64.b64decode(value, validate=True))
-    except (ValueError, binascii.Error):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None

@@ -58,3 +58,4 @@ class InvokeResult:
     duration_ms: float
     init_duration_ms: float | None
     executed_version: str
+    init_error: bool = False  # the environment failed to start (import error, init raised, init timeout)

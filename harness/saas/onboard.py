@@ -15,7 +15,14 @@ TIERS = ("basic", "standard", "premium", "platinum")
 
 
 class OnboardError(RuntimeError):
-    """A registration the SaaS refused or never finished provisioning."""
+    """A registration the SaaS refused or never finished provisioning; names the step and status."""
+
+    def __init__(self, step: str, detail: str, status: int | None = None) -> None:
+        answered = f" answered HTTP {status}" if status is not None else ""
+        super().__init__(f"{step}{answered}: {detail}")
+        self.step = step
+        self.detail = detail
+        self.status = status
 
 
 @dataclass
@@ -69,15 +76,19 @@ def plan_names(counts: dict[str, int], prefix: str | None = None) -> list[tuple[
 def register_one(client: SaasClient, name: str, tier: str, wait_timeout: float) -> TenantRecord:
     reply = client.register(name, tier)
     if reply.status != 201 or not isinstance(reply.body, dict):
-        raise OnboardError(f"registration of {name} ({tier}) answered {reply.status}: {reply.body}")
+        raise OnboardError(f"register {name} ({tier}) with POST /registration", str(reply.body),
+                           reply.status)
     body = reply.body
     api_url = str(body.get("apiGatewayUrl") or "")
     deadline = time.monotonic() + wait_timeout
+    step = f"wait for the silo stack of {name} ({tier}) with GET /tenant/init/{name}"
     while not api_url:
         if time.monotonic() > deadline:
-            raise OnboardError(f"{name}: silo stack not provisioned within {wait_timeout:.0f} s")
+            raise OnboardError(step, f"not provisioned within {wait_timeout:.0f} s")
         time.sleep(0.2)
         init = client.tenant_init(name)
+        if init.status >= 500:  # a failed function, not a stack still on its way
+            raise OnboardError(step, str(init.body), init.status)
         if init.ok and isinstance(init.body, dict):
             api_url = str(init.body.get("apiGatewayUrl") or "")
     return TenantRecord(

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 SAAS_HARNESS = str(Path(sys.executable).with_name("saas-harness"))
 
 
@@ -43,14 +45,17 @@ def port_is_free(port: int) -> bool:
 class HarnessProcess:
     """One `saas-harness up` child with its stdout/stderr in files (no pipe to fill up)."""
 
-    def __init__(self, tmp: Path, *args: str, port: int | None = None) -> None:
+    def __init__(self, tmp: Path, *args: str, port: int | None = None, stack: bool = False,
+                 default_work_dir: bool = False, name: str = "") -> None:
+        """`default_work_dir` runs `up` as the README does: no --work-dir, so `.harness` in tmp."""
         self.tmp = tmp
         self.port = free_port() if port is None else port
-        self.work_dir = tmp / "work"
-        self.stdout_path = tmp / "stdout.txt"
-        self.stderr_path = tmp / "stderr.txt"
-        self.args = [SAAS_HARNESS, "up", "--no-stack", "--port", str(self.port),
-                     "--work-dir", str(self.work_dir), *args]
+        self.work_dir = tmp / (".harness" if default_work_dir else "work")
+        self.stdout_path = tmp / f"stdout{name}.txt"
+        self.stderr_path = tmp / f"stderr{name}.txt"
+        where = [] if default_work_dir else ["--work-dir", str(self.work_dir)]
+        self.args = [SAAS_HARNESS, "up", *([] if stack else ["--no-stack"]), "--port",
+                     str(self.port), *where, *args]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(self.args, cwd=tmp, stdout=out, stderr=err,
@@ -99,6 +104,13 @@ class HarnessProcess:
                 return resp.status, raw
         finally:
             conn.close()
+
+    def workers(self) -> list[int]:
+        """Pids of this target's Lambda worker processes (they run in their own sessions)."""
+        with contextlib.suppress(psutil.Error):
+            return [c.pid for c in psutil.Process(self.proc.pid).children(recursive=True)
+                    if "bootstrap" in " ".join(c.cmdline())]
+        return []
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
         if self.proc.poll() is None:
