@@ -29,6 +29,13 @@ def handler(event, context):
     action = event.get("action")
     if action == "sleep":
         time.sleep(event["seconds"])
+    if action == "barrier":
+        open(os.path.join(event["dir"], str(os.getpid())), "w").close()
+        while len(os.listdir(event["dir"])) < event["parties"]:
+            if context.get_remaining_time_in_millis() < 500:
+                return {"pid": os.getpid(), "met": False}
+            time.sleep(0.02)
+        return {"pid": os.getpid(), "met": True}
     if action == "raise":
         raise ValueError("boom")
     if action == "put":
@@ -110,19 +117,29 @@ def test_warm_environment_is_reused_and_init_runs_once(aws: Any, fn: dict[str, s
     assert first["pid"] == second["pid"] and second["inits"] == 1
 
 
-def test_concurrent_invocations_get_new_environments(aws: Any, fn: dict[str, str]) -> None:
-    pids: list[int] = []
+def test_concurrent_invocations_get_new_environments(aws: Any, fn: dict[str, str],
+                                                     tmp_path: Any) -> None:
+    """One environment serves one invocation at a time, so three calls in flight at once run in
+    three environments: each waits inside the handler until all three have arrived (a barrier),
+    which could not complete if any two shared an environment.
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html"""
+    lam = aws("lambda")
+    name = unique("fn-barrier")
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=fn["role"],
+                        Handler="app.handler", Code={"ZipFile": zip_of({"app.py": HANDLER})},
+                        Timeout=20)
+    outs: list[Any] = []
 
     def call() -> None:
-        _, out = invoke(aws, fn["name"], {"action": "sleep", "seconds": 0.5})
-        pids.append(out["pid"])
+        outs.append(invoke(aws, name, {"action": "barrier", "dir": str(tmp_path), "parties": 3})[1])
 
     threads = [threading.Thread(target=call) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(set(pids)) == 3
+    assert [o["met"] for o in outs] == [True, True, True], outs
+    assert len({o["pid"] for o in outs}) == 3
 
 
 def test_layers_are_on_the_import_path_as_under_opt_python(aws: Any, fn: dict[str, str]) -> None:
