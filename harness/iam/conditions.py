@@ -309,7 +309,8 @@ class Clause:
             return self.test(value, lookup) is not self.negated
         if value is None:
             # ForAnyValue is false for a missing key even with ...IfExists: IfExists applies to
-            # each value inside the set loop, and there is none (docs/ARCHITECTURE.md, item 4).
+            # each value inside the set loop, and there is none (docs/ARCHITECTURE.md,
+            # "ForAnyValue with ...IfExists").
             return qualifier == FOR_ALL
         values = value if isinstance(value, tuple) else (value,)
         if not values:
