@@ -8,7 +8,6 @@ resource "*" (documented in docs/ARCHITECTURE.md).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from harness.clock import VirtualClock
 from harness.edge import cbor
 from harness.edge.directory import IdentityDirectory, NoSuchEntity
 from harness.edge.dynamodb.context import AuthzItem, ContextError, DynamoContext
+from harness.edge.global_keys import global_keys
 from harness.edge.passrole import pass_role_checks
 from harness.edge.principals import Principal
 from harness.edge.protocols import Operation
@@ -152,28 +152,8 @@ class Gate:
         return "*"
 
     def global_keys(self, principal: Principal, req: HttpRequest) -> dict[str, Any]:
-        now = self._clock.now()
-        keys: dict[str, Any] = {
-            "aws:PrincipalArn": principal.role_arn or principal.arn,
-            "aws:PrincipalAccount": principal.account,
-            "aws:PrincipalType": {"root": "Account", "user": "User",
-                                  "assumed-role": "AssumedRole"}.get(principal.kind, "Service"),
-            "aws:userid": principal.userid,
-            "aws:CurrentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-            "aws:EpochTime": str(int(now)),
-            "aws:SourceIp": req.client,
-            "aws:SecureTransport": "false",
-            "aws:RequestedRegion": self.region,
-            "aws:ViaAWSService": "false",
-        }
-        if principal.user_name:
-            keys["aws:username"] = principal.user_name
-        if principal.issued_at is not None:
-            keys["aws:TokenIssueTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                      time.gmtime(principal.issued_at))
-        for k, v in principal.tags.items():
-            keys[f"aws:PrincipalTag/{k}"] = v
-        return keys
+        """The aws:* keys for this principal and request (harness/edge/global_keys.py)."""
+        return global_keys(principal, req, self._clock.now(), self.region)
 
     def policies(self, principal: Principal) -> tuple[tuple[str, ...], str | None]:
         """The principal's identity policy texts and permissions boundary."""

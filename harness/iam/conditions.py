@@ -308,7 +308,10 @@ class Clause:
                 return False  # a multi-valued key needs a set operator; bare ones never match
             return self.test(value, lookup) is not self.negated
         if value is None:
-            return qualifier == FOR_ALL or self.if_exists
+            # ForAnyValue is false for a missing key even with ...IfExists: IfExists applies to
+            # each value inside the set loop, and there is none (docs/ARCHITECTURE.md,
+            # "ForAnyValue with ...IfExists").
+            return qualifier == FOR_ALL
         values = value if isinstance(value, tuple) else (value,)
         if not values:
             return qualifier == FOR_ALL

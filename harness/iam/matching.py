@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from harness.iam.model import Lookup
-from harness.iam.variables import Template, Token, parse_template
+from harness.iam.variables import Template, Token, parse_template, resource_part_start
 
 _CACHE_LIMIT = 4096
 
@@ -81,7 +81,9 @@ class ResourceMatcher:
         static: list[str] = []
         dynamic: list[Template] = []
         for pattern in self.patterns:
-            template = parse_template(pattern) if variables else None
+            # Only the resource part of an ARN (after the fifth colon) takes variables.
+            start = resource_part_start(pattern) if pattern.startswith("arn:") else 0
+            template = parse_template(pattern, start) if variables else None
             if template is None:
                 static.append(pattern)
             else:

@@ -75,14 +75,42 @@ class Template:
         return None if tokens is None else "".join(text for _, text in tokens)
 
 
-def parse_template(text: str) -> Template | None:
-    """Split text into parts; None when it holds no recognisable variable (the fast path)."""
+def resource_part_start(text: str) -> int:
+    """Index just past an ARN's fifth colon, counting colons outside ${...}; len(text) if none.
+
+    IAM substitutes variables in a Resource ARN only there ("Where you can use policy
+    variables", reference_policies_variables.html#policy-vars-resourceelement).
+    """
+    colons = 0
+    pos = 0
+    for match in _VAR_RE.finditer(text):
+        for i in range(pos, match.start()):
+            if text[i] == ":":
+                colons += 1
+                if colons == 5:
+                    return i + 1
+        pos = match.end()
+    for i in range(pos, len(text)):
+        if text[i] == ":":
+            colons += 1
+            if colons == 5:
+                return i + 1
+    return len(text)
+
+
+def parse_template(text: str, start: int = 0) -> Template | None:
+    """Split text into parts; None when it holds no recognisable variable (the fast path).
+
+    Variables that begin before `start` stay as the characters written (see resource_part_start).
+    """
     if "${" not in text:
         return None
     parts: list[Part] = []
     pos = 0
     found = False
     for match in _VAR_RE.finditer(text):
+        if match.start() < start:
+            continue
         body = match.group(1)
         part: Part | None = None
         if body in _ESCAPES:

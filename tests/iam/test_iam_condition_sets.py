@@ -167,10 +167,19 @@ def test_set_qualifiers_combine_with_every_operator(operator: str) -> None:
     assert holds({f"ForAnyValue:{operator}": {"ex:k": policy_values}}, {"ex:k": some_match})
 
 
-def test_foranyvalue_with_ifexists_is_true_for_a_missing_key() -> None:
-    """IfExists makes a missing key true even under ForAnyValue."""
-    assert holds({"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["a"]}})
+def test_foranyvalue_with_ifexists_is_false_for_a_missing_key() -> None:
+    """ForAnyValue wins over IfExists: no value in the request, so no value matches.
+
+    The set-operator page says of ForAnyValue: "If the key does not exist, the condition returns
+    false" (SETS). IfExists is applied inside the ForAnyValue loop, to each request value, so it
+    never sees the absent key; that is what real accounts show
+    (https://iam.cloudcopilot.io/resources/operators/ForAnyValue:StringNotEqualsIfExists).
+    Reasoning in docs/ARCHITECTURE.md, "ForAnyValue with ...IfExists".
+    """
+    assert not holds({"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["a"]}})
+    assert not holds({"ForAnyValue:StringNotEqualsIfExists": {"aws:TagKeys": ["a"]}})
     assert not holds({"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["a"]}}, {"aws:TagKeys": ["b"]})
+    assert holds({"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["a"]}}, {"aws:TagKeys": ["b", "a"]})
 
 
 def test_forallvalues_with_ifexists_keeps_forallvalues_semantics() -> None:

@@ -194,3 +194,61 @@ def test_variables_work_in_arn_and_bool_conditions() -> None:
     assert allowed(with_condition(arn_cond), keys={"aws:SourceArn": "arn:aws:iam::123456789012:user/alice"})
     bool_cond = {"Bool": {"aws:SecureTransport": "${ex:expected}"}}
     assert allowed(with_condition(bool_cond), keys={"aws:SecureTransport": True, "ex:expected": "true"})
+
+
+WHERE = VARIABLES + "#policy-vars-resourceelement"
+NO_VALUE = VARIABLES + "#policy-vars-no-value"
+ACCOUNT_KEYS: dict[str, ContextValue] = {"aws:RequestedRegion": "us-east-1",
+                                         "aws:PrincipalAccount": "123456789012"}
+
+
+def test_variables_are_substituted_only_in_the_resource_part_of_an_arn() -> None:
+    """Variables before the fifth colon (partition, service, region, account) stay as written.
+
+    "You can use a policy variable in the Resource element, but only in the resource portion of
+    the ARN. This portion of the ARN appears after the fifth colon" (WHERE).
+    """
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/Product-pooled"
+    for pattern in ("arn:aws:dynamodb:${aws:RequestedRegion}:${aws:PrincipalAccount}:table/Product-pooled",
+                    "arn:aws:dynamodb:${aws:RequestedRegion}:123456789012:table/Product-pooled",
+                    "arn:aws:dynamodb:us-east-1:${aws:PrincipalAccount}:table/Product-pooled",
+                    "arn:${ex:partition}:dynamodb:us-east-1:123456789012:table/Product-pooled"):
+        assert not allowed(on_resource(pattern), table, keys={**ACCOUNT_KEYS, "ex:partition": "aws"})
+    resource_part = "arn:aws:dynamodb:us-east-1:123456789012:table/${ex:table}"
+    assert allowed(on_resource(resource_part), table, keys={"ex:table": "Product-pooled"})
+
+
+def test_a_variable_left_unsubstituted_in_the_account_field_matches_only_its_own_text() -> None:
+    """Not substituted means kept as the characters written, never matched as a wildcard."""
+    pattern = "arn:aws:iam::${aws:PrincipalAccount}:user/alice"
+    assert allowed(on_resource(pattern), pattern, keys=ACCOUNT_KEYS)
+    assert not allowed(on_resource(pattern), "arn:aws:iam::123456789012:user/alice", keys=ACCOUNT_KEYS)
+
+
+def test_variables_in_condition_values_are_substituted_whatever_their_position() -> None:
+    """The fifth-colon rule is for the Resource element; condition values take variables anywhere."""
+    cond = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:role/*"}}
+    assert allowed(with_condition(cond), keys={"aws:PrincipalArn": "arn:aws:iam::123456789012:role/r",
+                                               "aws:PrincipalAccount": "123456789012"})
+
+
+def test_variable_with_no_value_makes_a_negated_operator_match() -> None:
+    """StringNotEquals / StringNotLike / ArnNotLike "do match against a null value" (NO_VALUE)."""
+    session = role_session_caller()
+    for op, value in (("StringNotEquals", "${aws:username}"), ("StringNotLike", "${aws:username}*"),
+                      ("ArnNotLike", "arn:aws:iam::1:user/${aws:username}")):
+        assert allowed(with_condition({op: {"ex:k": value}}), keys={"ex:k": "x"}, caller=session)
+
+
+def test_variable_with_no_value_makes_a_positive_operator_fail() -> None:
+    """StringEquals / StringLike / ArnLike "do not match, and the policy statement does not take effect"."""
+    session = role_session_caller()
+    for op, value in (("StringEquals", "${aws:username}"), ("StringLike", "${aws:username}*"),
+                      ("ArnLike", "arn:aws:iam::1:user/${aws:username}")):
+        assert not allowed(with_condition({op: {"ex:k": value}}), keys={"ex:k": "x"}, caller=session)
+
+
+def test_variable_with_no_value_in_not_resource_matches_no_resource() -> None:
+    """A NotResource entry with an unresolved variable excludes nothing, so the statement applies."""
+    stmt = {"Effect": "Allow", "Action": "s3:*", "NotResource": BUCKET + "/${aws:username}/*"}
+    assert allowed(stmt, BUCKET + "/anyone/x", caller=role_session_caller())

@@ -3,7 +3,10 @@
 Follows "Using IAM policy conditions for fine-grained access control" in the DynamoDB
 Developer Guide: dynamodb:LeadingKeys holds the partition-key values a request touches,
 Scan touches none; Batch* are authorised as BatchGetItem/BatchWriteItem once per table with
-every key of that table; Transact* items are authorised as their underlying actions.
+every key of that table; Transact* items are authorised as their underlying actions with
+dynamodb:EnclosingOperation set ("Using IAM with DynamoDB transactions"). dynamodb:Select,
+dynamodb:ReturnValues and dynamodb:ReturnConsumedCapacity always have a value where the
+operation takes them; dynamodb:Attributes comes from harness/edge/dynamodb/attributes.py.
 """
 
 from __future__ import annotations
@@ -13,11 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.edge.dynamodb.expressions import (
-    ExpressionError,
-    partition_key_values,
-    top_level_names,
-)
+from harness.edge.dynamodb.attributes import projects, request_attributes
+from harness.edge.dynamodb.expressions import ExpressionError, partition_key_values
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,16 @@ class ContextError(ValueError):
 SchemaLookup = Callable[[str], KeySchema | None]
 
 _ITEM_OPS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}
+# dynamodb:ReturnValues "always has a value (NONE unless otherwise specified)" on these.
+_WRITE_OPS = {"PutItem", "UpdateItem", "DeleteItem"}
+_TRANSACT_ACTIONS = {"Get": "GetItem", "Put": "PutItem", "Update": "UpdateItem",
+                     "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+
+
+def _capacity(params: Any) -> str:
+    """dynamodb:ReturnConsumedCapacity: the request's value, NONE (DynamoDB's default) if unset."""
+    value = params.get("ReturnConsumedCapacity") if isinstance(params, Mapping) else None
+    return value if isinstance(value, str) and value else "NONE"
 
 
 def _scalar(av: Any) -> str | None:
@@ -83,17 +93,17 @@ class DynamoContext:
     def _checks(self, op: str, p: Mapping[str, Any]) -> list[AuthzItem]:
         action = f"dynamodb:{op}"
         if op in _ITEM_OPS:
-            return [self._item_check(action, p, op)]
+            return [self._item_check(op, p)]
         if op in ("Query", "Scan"):
             return [self._read_check(action, op, p)]
         if op == "BatchGetItem":
-            return [self._batch_get(table, spec) for table, spec in
+            return [self._batch_get(table, spec, p) for table, spec in
                     _require_map(p, "RequestItems").items()]
         if op == "BatchWriteItem":
-            return [self._batch_write(table, reqs) for table, reqs in
+            return [self._batch_write(table, reqs, p) for table, reqs in
                     _require_map(p, "RequestItems").items()]
         if op in ("TransactGetItems", "TransactWriteItems"):
-            return self._transact(p)
+            return self._transact(op, p)
         if op in ("ListTables", "DescribeLimits", "DescribeEndpoints", "ListBackups",
                   "ListGlobalTables", "ListExports", "ListImports"):
             return [AuthzItem(action, "*", {})]
@@ -118,33 +128,23 @@ class DynamoContext:
                                "single S, N or B values")
         return [v for v in values if v is not None]
 
-    def _item_check(self, action: str, p: Mapping[str, Any], op: str) -> AuthzItem:
+    def _item_check(self, op: str, p: Mapping[str, Any], enclosing: str | None = None,
+                    capacity: Any = None) -> AuthzItem:
+        """One single-item check: GetItem, PutItem, UpdateItem, DeleteItem or ConditionCheckItem."""
         table = _require_str(p, "TableName")
-        names = p.get("ExpressionAttributeNames") or {}
-        keys: dict[str, Any] = {}
-        if op == "PutItem":
-            item = _require_map(p, "Item")
-            keys["dynamodb:LeadingKeys"] = self._leading_from_key(table, item)
-            keys["dynamodb:Attributes"] = list(item)
-        else:
-            key = _require_map(p, "Key")
-            keys["dynamodb:LeadingKeys"] = self._leading_from_key(table, key)
-            if op == "GetItem":
-                attrs = top_level_names(p.get("ProjectionExpression"), names) or list(
-                    p.get("AttributesToGet") or [])
-                if attrs:
-                    keys["dynamodb:Attributes"] = attrs
-            elif op == "UpdateItem":
-                attrs = list(key) + [a for a in top_level_names(p.get("UpdateExpression"), names)
-                                     if a not in key]
-                attrs += [a for a in (p.get("AttributeUpdates") or {}) if a not in attrs]
-                keys["dynamodb:Attributes"] = attrs
-            else:
-                keys["dynamodb:Attributes"] = list(key)
-        for name in ("ReturnValues", "ReturnConsumedCapacity"):
-            if p.get(name):
-                keys[f"dynamodb:{name}"] = p[name]
-        return AuthzItem(action, self.table_arn(table), keys)
+        key = _require_map(p, "Item" if op == "PutItem" else "Key")
+        keys: dict[str, Any] = {"dynamodb:LeadingKeys": self._leading_from_key(table, key)}
+        attrs = request_attributes(p, key)
+        if attrs:
+            keys["dynamodb:Attributes"] = attrs
+        if op == "GetItem":
+            keys["dynamodb:Select"] = "SPECIFIC_ATTRIBUTES" if projects(p) else "ALL_ATTRIBUTES"
+        elif op in _WRITE_OPS:
+            keys["dynamodb:ReturnValues"] = p.get("ReturnValues") or "NONE"
+        keys["dynamodb:ReturnConsumedCapacity"] = _capacity(capacity or p)
+        if enclosing is not None:
+            keys["dynamodb:EnclosingOperation"] = enclosing
+        return AuthzItem(f"dynamodb:{op}", self.table_arn(table), keys)
 
     def _read_check(self, action: str, op: str, p: Mapping[str, Any]) -> AuthzItem:
         table = _require_str(p, "TableName")
@@ -152,15 +152,13 @@ class DynamoContext:
         resource = self.table_arn(table) + (f"/index/{index}" if index else "")
         names = p.get("ExpressionAttributeNames") or {}
         keys: dict[str, Any] = {}
-        projection = top_level_names(p.get("ProjectionExpression"), names) or list(
-            p.get("AttributesToGet") or [])
-        if projection:
-            keys["dynamodb:Attributes"] = projection
-        select = p.get("Select") or ("SPECIFIC_ATTRIBUTES" if projection else
-                                     "ALL_PROJECTED_ATTRIBUTES" if index else "ALL_ATTRIBUTES")
-        keys["dynamodb:Select"] = select
-        if p.get("ReturnConsumedCapacity"):
-            keys["dynamodb:ReturnConsumedCapacity"] = p["ReturnConsumedCapacity"]
+        attrs = request_attributes(p)
+        if attrs:
+            keys["dynamodb:Attributes"] = attrs
+        keys["dynamodb:Select"] = p.get("Select") or (
+            "SPECIFIC_ATTRIBUTES" if projects(p) else
+            "ALL_PROJECTED_ATTRIBUTES" if index else "ALL_ATTRIBUTES")
+        keys["dynamodb:ReturnConsumedCapacity"] = _capacity(p)
         if op == "Query":
             keys["dynamodb:LeadingKeys"] = self._query_leading(table, index, p, names)
         return AuthzItem(action, resource, keys)
@@ -194,19 +192,22 @@ class DynamoContext:
             raise ContextError("Query condition missed key schema element")
         return leading
 
-    def _batch_get(self, table: str, spec: Mapping[str, Any]) -> AuthzItem:
+    def _batch_get(self, table: str, spec: Mapping[str, Any], capacity: Any) -> AuthzItem:
         leading: list[str] = []
+        named: list[str] = []
         for key in spec.get("Keys") or []:
             leading += [k for k in self._leading_from_key(table, key) if k not in leading]
+            named += [a for a in key if a not in named]
         keys: dict[str, Any] = {"dynamodb:LeadingKeys": leading}
-        names = spec.get("ExpressionAttributeNames") or {}
-        attrs = top_level_names(spec.get("ProjectionExpression"), names) or list(
-            spec.get("AttributesToGet") or [])
+        attrs = request_attributes(spec, named)
         if attrs:
             keys["dynamodb:Attributes"] = attrs
+        keys["dynamodb:Select"] = "SPECIFIC_ATTRIBUTES" if projects(spec) else "ALL_ATTRIBUTES"
+        keys["dynamodb:ReturnConsumedCapacity"] = _capacity(capacity)
         return AuthzItem("dynamodb:BatchGetItem", self.table_arn(table), keys)
 
-    def _batch_write(self, table: str, requests: list[Mapping[str, Any]]) -> AuthzItem:
+    def _batch_write(self, table: str, requests: list[Mapping[str, Any]],
+                     capacity: Any) -> AuthzItem:
         leading: list[str] = []
         attrs: list[str] = []
         for req in requests:
@@ -219,22 +220,20 @@ class DynamoContext:
             leading += [k for k in self._leading_from_key(table, item) if k not in leading]
             attrs += [a for a in item if a not in attrs]
         return AuthzItem("dynamodb:BatchWriteItem", self.table_arn(table),
-                         {"dynamodb:LeadingKeys": leading, "dynamodb:Attributes": attrs})
+                         {"dynamodb:LeadingKeys": leading, "dynamodb:Attributes": attrs,
+                          "dynamodb:ReturnConsumedCapacity": _capacity(capacity)})
 
-    def _transact(self, p: Mapping[str, Any]) -> list[AuthzItem]:
+    def _transact(self, operation: str, p: Mapping[str, Any]) -> list[AuthzItem]:
+        """Each item as its underlying action, with dynamodb:EnclosingOperation set."""
         out: list[AuthzItem] = []
-        mapping = {"Get": "GetItem", "Put": "PutItem", "Update": "UpdateItem",
-                   "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
         for entry in p.get("TransactItems") or []:
             if not isinstance(entry, Mapping) or len(entry) != 1:
                 raise ContextError("Each TransactItem must hold exactly one operation")
             ((kind, spec),) = entry.items()
-            if kind not in mapping:
+            op = _TRANSACT_ACTIONS.get(kind)
+            if op is None:
                 raise ContextError(f"Unknown transact operation {kind}")
-            op = mapping[kind]
-            inner = "GetItem" if op == "ConditionCheckItem" else op
-            check = self._item_check(f"dynamodb:{op}", spec, inner)
-            out.append(check)
+            out.append(self._item_check(op, spec, operation, p))
         if not out:
             raise ContextError("1 validation error detected: Value null at 'transactItems' failed "
                                "to satisfy constraint: Member must not be null")
