@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.suites.tokens import Tampered, Tampering, TamperKit, available, tamper
+from harness.suites.tokens import Tampered, Tampering, TamperKit, available, split, tamper
 
 WILDCARDS = ("*", "?", "$", "#", "%", "_")
 """Characters IAM (`*`, `?`, `${...}`), DynamoDB expressions (`#`, `:`) or LIKE patterns give meaning."""
@@ -170,6 +170,8 @@ CLAIM_EDITS = st.one_of(
 
 @st.composite
 def tampered_tokens(draw: st.DrawFn, kit: TamperKit) -> Tampered:
-    """A forged token of any kind the kit can make, with drawn claim edits where the kind edits claims."""
+    """A forged token of any kind the kit can make, with claim edits (that change something) where it edits."""
     kind = draw(tamperings(available(kit)))
-    return tamper(kind, kit, draw(CLAIM_EDITS))
+    claims = split(kit.genuine)[1]
+    edits = draw(CLAIM_EDITS.filter(lambda e: any(claims.get(k) != v for k, v in e.items())))
+    return tamper(kind, kit, edits)
