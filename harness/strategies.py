@@ -170,7 +170,7 @@ CLAIM_EDITS = st.one_of(
 
 @st.composite
 def tampered_tokens(draw: st.DrawFn, kit: TamperKit) -> Tampered:
-    """A forged token of any kind the kit can make, with claim edits (that change something) where it edits."""
+    """A forged token of any kind the kit can make, with claim edits that change something."""
     kind = draw(tamperings(available(kit)))
     claims = split(kit.genuine)[1]
     edits = draw(CLAIM_EDITS.filter(lambda e: any(claims.get(k) != v for k, v in e.items())))
