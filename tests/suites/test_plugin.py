@@ -66,13 +66,14 @@ def test_an_unknown_profile_in_the_environment_is_refused(tmp_path: Path) -> Non
 
 def test_saas_target_attaches_and_the_clock_fixture_drives_its_virtual_clock(
         tmp_path: Path, fresh_target: EmbeddedTarget) -> None:
-    rc, out = run_pytest(tmp_path, """
+    rc, out = run_pytest(tmp_path, f"""
         def test_attached(saas_suite_target, saas_clock):
-            assert saas_suite_target.endpoint == "%s" and not saas_suite_target.is_embedded
+            t = saas_suite_target
+            assert t.endpoint == "{fresh_target.endpoint}" and not t.is_embedded
             saas_clock.freeze()
             before = saas_clock.now()
             assert abs(saas_clock.advance(3600) - before - 3600) < 1e-6
-    """ % fresh_target.endpoint, "--saas-target", fresh_target.endpoint)
+    """, "--saas-target", fresh_target.endpoint)
     assert rc == 0, out
     assert fresh_target.clock.offset > 3599 and not fresh_target.clock.frozen
 
@@ -99,13 +100,13 @@ def test_saas_state_file_describes_the_attached_target(tmp_path: Path, clockless
     state = tmp_path / "state.json"
     state.write_text(json.dumps({"endpoint": clockless_server, "region": "eu-west-1",
                                  "account": "111122223333", "admin_api_url": "https://admin.example"}))
-    rc, out = run_pytest(tmp_path, """
+    rc, out = run_pytest(tmp_path, f"""
         def test_state(saas_suite_target):
             t = saas_suite_target
             assert (t.region, t.account, t.state["admin_api_url"]) == (
                 "eu-west-1", "111122223333", "https://admin.example")
-            assert not t.is_embedded and t.work_dir.name == "%s"
-    """ % tmp_path.name, "--saas-state", str(state))
+            assert not t.is_embedded and t.work_dir.name == "{tmp_path.name}"
+    """, "--saas-state", str(state))
     assert rc == 0, out
 
 
