@@ -70,7 +70,7 @@ class ReferenceAdapter(SaasAdapter):
         elif "admin_api_url" in target.state:
             self.state = dict(target.state)
         else:
-            raise RuntimeError("the reference SaaS is not on this target: run `saas-harness up --saas` "
+            raise RuntimeError("the reference SaaS is not on this target: start it with `saas-harness up` "
                                "and pass its state file with --saas-state")
         self._client = SaasClient(target.endpoint, self.state["admin_api_url"], target.region)
 
