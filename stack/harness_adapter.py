@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 from harness.client.saas import SaasClient
@@ -24,6 +26,8 @@ from harness.suites.adapter import (
 SHARDS = KeyScheme("{tenant_id}-{shard}", tuple(str(n) for n in range(1, 10)))
 BY_TENANT = KeyScheme("{tenant_id}")
 PLACEHOLDER_ID = "0" * 32
+STACK_DIR_ENV = "SAAS_HARNESS_STACK_DIR"
+"""Deploy this copy of stack/ instead of stack/ itself (how a changed copy, a mutant, is run)."""
 
 
 def _crud(name: str, sample: dict[str, Any], update: dict[str, Any]) -> ResourceSpec:
@@ -56,7 +60,9 @@ class ReferenceAdapter(SaasAdapter):
     roles = (RoleSpec("TenantAdmin", "tenant", True), RoleSpec("TenantUser", "tenant", False),
              RoleSpec("SystemAdmin", "provider", True), RoleSpec("CustomerSupport", "provider", False))
 
-    def __init__(self) -> None:
+    def __init__(self, stack_dir: Path | None = None) -> None:
+        env_dir = os.environ.get(STACK_DIR_ENV)
+        self.stack_dir = stack_dir or (Path(env_dir) if env_dir else Path(__file__).resolve().parent)
         self.state: dict[str, Any] = {}
         self._client: SaasClient | None = None
         self._lock = threading.Lock()
@@ -66,7 +72,7 @@ class ReferenceAdapter(SaasAdapter):
         if target.embedded is not None:
             from harness.saas.bootstrap import bring_up
 
-            self.state = bring_up(target.embedded, target.work_dir).state
+            self.state = bring_up(target.embedded, target.work_dir, self.stack_dir).state
         elif "admin_api_url" in target.state:
             self.state = dict(target.state)
         else:
@@ -94,7 +100,9 @@ class ReferenceAdapter(SaasAdapter):
     def sign_in(self, tenant: Tenant | None, role: str) -> Credentials:
         spec = self.role(role)
         if spec.scope == "provider":
-            op = next(o for o in self.state["operators"] if o["role"] == role)
+            op = next((o for o in self.state.get("operators", []) if o["role"] == role), None)
+            if op is None:
+                raise LookupError(f"the target's state has no {role} operator")
             pool = self.state["user_pools"]["operations"]
             return self._tokens(pool["client_id"], op["username"], op["password"], role, None)
         if tenant is None:
