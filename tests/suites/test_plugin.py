@@ -185,3 +185,18 @@ def test_load_adapter_class_names_the_problem() -> None:
     with pytest.raises(AdapterLoadError, match="not a subclass"):
         load_adapter_class("harness.suites.adapter:Route")
     assert load_adapter_class("stack.harness_adapter:ReferenceAdapter").__name__ == "ReferenceAdapter"
+
+
+def test_on_a_stack_on_real_aws_the_oracle_and_clock_skip(tmp_path: Path) -> None:
+    """A deployed stack offers only its public APIs: no root table reads, no virtual clock."""
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"aws": True, "region": "eu-west-1", "admin_api_url": "https://x"}))
+    rc, out = run_pytest(tmp_path, """
+        def test_oracle(saas_oracle):
+            pass
+
+        def test_clock(saas_clock):
+            pass
+    """, "--saas-state", str(state))
+    assert rc == 0, out
+    assert "2 skipped" in out and "offers only its public APIs" in out and "no harness endpoint" in out
