@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +78,14 @@ class Attempt:
     detail: str
 
 
+TENANT_HEADERS = ("tenantId", "x-tenant-id", "X-Amzn-Tenant-Id", "tenant")
+
+
+def tenant_headers(tenant_id: str) -> dict[str, str]:
+    """Request headers naming a tenant, for apps that wrongly trust the client to say who it is."""
+    return {h: tenant_id for h in TENANT_HEADERS}
+
+
 class Attacker:
     """Cross-tenant and provider-only calls that a correct app refuses; 2xx counts as a leak."""
 
@@ -86,8 +94,10 @@ class Attacker:
         self.http = http
 
     def cross_tenant(self, actor: SignedInClient, resource: ResourceSpec, victim: Tenant, item_id: str,
-                     ops: tuple[str, ...] = ("read", "update", "delete")) -> list[Attempt]:
-        """The actor asks its own API, then the victim's, for the victim's item by id."""
+                     ops: tuple[str, ...] = ("read", "update", "delete"),
+                     headers: Mapping[str, str] | None = None) -> list[Attempt]:
+        """The actor asks its own API, then the victim's, for the victim's item by id; `headers` add
+        claims a service must not trust (see `tenant_headers`)."""
         out: list[Attempt] = []
         bases = [actor.tenant, victim] if actor.tenant and actor.tenant.api_url != victim.api_url else [
             actor.tenant or victim]
@@ -96,7 +106,8 @@ class Attacker:
                 route = resource.route(op)  # type: ignore[arg-type]
                 body = dict(resource.update_sample) if op == "update" else None
                 url = route.url(self.adapter.api_base(base, route.api), **{resource.id_param: item_id})
-                reply = self.http.request(route.method, url, token=actor.credentials.token, body=body)
+                reply = self.http.request(route.method, url, token=actor.credentials.token, body=body,
+                                          headers=headers)
                 out.append(self._attempt(actor.credentials.username, victim.name, route, url, reply.status,
                                          reply.body))
         return out

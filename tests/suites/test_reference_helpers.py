@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from harness.suites.adapter import SaasAdapter
 from harness.suites.client import created_id
-from harness.suites.helpers import Attacker, Oracle, TenantFactory, Users
+from harness.suites.helpers import Attacker, Oracle, TenantFactory, Users, tenant_headers
 from harness.suites.tokens import Tampering, TamperKit, tamper
 
 
@@ -22,6 +22,9 @@ def test_attacker_reads_updates_and_deletes_of_another_tenants_item_are_refused(
     attempts = saas_attacker.cross_tenant(saas_users(attacker, "TenantAdmin"), product, victim, item)
     assert len(attempts) == 3  # one pooled API: asked once per operation
     assert [a for a in attempts if a.leaked or a.status >= 500] == []
+    spoofed = saas_attacker.cross_tenant(saas_users(attacker, "TenantAdmin"), product, victim, item,
+                                         ops=("read",), headers=tenant_headers(victim.id))
+    assert [a for a in spoofed if a.leaked or a.status >= 500] == []
     assert owner.read(product, item).status == 200
 
 
