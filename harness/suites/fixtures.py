@@ -29,7 +29,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    name = profiles.chosen_profile(config.getoption("--saas-profile", None))
+    option = config.getoption("--saas-profile", None)
+    if option is None and config.getoption("hypothesis_profile", None):
+        return  # hypothesis's own --hypothesis-profile was given: it wins over the environment
+    name = profiles.chosen_profile(option)
     if name is not None:
         settings.load_profile(name)
 

@@ -51,7 +51,10 @@ PROFILE_TEST = """
     ((), {"HYPOTHESIS_PROFILE": "deep"}, {"max_examples": 600, "derandomize": False}),
     (("--hypothesis-profile", "ci"), {}, {"max_examples": 40, "derandomize": True}),
     (("--saas-profile", "ci"), {"HYPOTHESIS_PROFILE": "deep"}, {"max_examples": 40, "derandomize": True}),
-], ids=["option", "environment", "hypothesis-option", "option-beats-environment"])
+    (("--hypothesis-profile", "dev"), {"HYPOTHESIS_PROFILE": "deep"},
+     {"max_examples": 20, "derandomize": False}),
+], ids=["option", "environment", "hypothesis-option", "option-beats-environment",
+        "hypothesis-option-beats-environment"])
 def test_hypothesis_profiles_come_with_the_plugin(tmp_path: Path, args: tuple[str, ...],
                                                   env: dict[str, str], expected: dict[str, object]) -> None:
     rc, out = run_pytest(tmp_path, PROFILE_TEST, *args, env=env)
