@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+# The isolation suites' fixtures (adapter, tenants, users, attacker, clock) and hypothesis profiles.
+pytest_plugins = ["harness.suites.fixtures"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("saas-harness")

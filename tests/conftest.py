@@ -10,18 +10,11 @@ from typing import Any
 import boto3
 import botocore.config
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 from harness.target import EmbeddedTarget, TargetOptions
 
-settings.register_profile(
-    "ci", derandomize=True, max_examples=40, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.register_profile(
-    "deep", max_examples=600, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+# Profiles ci/dev/deep are registered by the saas-harness pytest plugin (harness/suites/profiles.py).
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CLIENT_CONFIG = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"},

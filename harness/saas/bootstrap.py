@@ -12,9 +12,10 @@ from harness.deploy import Deployer, FileStackStore
 from harness.edge import codepipeline
 from harness.saas.layout import (
     BOOTSTRAP_STACK,
-    BOOTSTRAP_TEMPLATE,
+    STACK_DIR,
     api_url,
     api_url_format,
+    build_version,
 )
 from harness.saas.pipeline import PipelineContext, TenantPipeline
 from harness.target import EmbeddedTarget
@@ -35,15 +36,17 @@ class BootstrapError(RuntimeError):
     """The SaaS could not be brought up; the message says which step."""
 
 
-def bring_up(target: EmbeddedTarget, work_dir: Path) -> SaasDeployment:
-    """Deploy template.yaml, install the pipeline hook, deploy the pooled stack, add operators."""
+def bring_up(target: EmbeddedTarget, work_dir: Path, stack_dir: Path = STACK_DIR) -> SaasDeployment:
+    """Deploy template.yaml, install the pipeline hook, deploy the pooled stack, add operators.
+
+    `stack_dir` is the SaaS's source tree: stack/ itself, or a changed copy of it (a mutant)."""
     t0 = time.perf_counter()
     endpoint = target.endpoint
     deployer = Deployer(endpoint_url=endpoint, region=target.options.region,
                         store=FileStackStore(work_dir / "stacks"), account=target.upstream.account)
     params = {"ApiUrlFormat": api_url_format(endpoint), "CognitoJwksBaseUrl": endpoint,
               "ExposeTenantAdminPassword": "true"}
-    boot = deployer.deploy(BOOTSTRAP_TEMPLATE, BOOTSTRAP_STACK, params)
+    boot = deployer.deploy(stack_dir / "template.yaml", BOOTSTRAP_STACK, params)
     if not boot.status.endswith("COMPLETE"):
         raise BootstrapError(f"control plane stack {boot.status}")
     out = boot.outputs
@@ -54,8 +57,9 @@ def bring_up(target: EmbeddedTarget, work_dir: Path) -> SaasDeployment:
     ctx = PipelineContext(endpoint=endpoint, admin_api_id=out["AdminApiId"],
                           stack_prefix=out.get("StackPrefix", "ServerlessSaaS"),
                           jwks_base_url=endpoint, tables=tables)
-    pipeline = TenantPipeline(deployer, ctx, name=out.get("PipelineName",
-                                                          "serverless-saas-pipeline"))
+    pipeline = TenantPipeline(deployer, ctx, template=stack_dir / "tenant-template.yaml",
+                              name=out.get("PipelineName", "serverless-saas-pipeline"),
+                              version=lambda: build_version(stack_dir))
     codepipeline.install(target.edge, pipeline)
     ddb = deployer.client("dynamodb")
     ddb.put_item(TableName=tables["TenantStackMapping"], Item={

@@ -1,0 +1,1 @@
+"""The isolation suites' foundation: the app adapter, its contract, pytest fixtures, an HTTP client."""

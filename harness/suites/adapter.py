@@ -1,0 +1,244 @@
+"""The app adapter: the one interface the suites use to drive a multi-tenant app they do not import."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from harness.target import EmbeddedTarget
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+ApiKind = Literal["tenant", "admin"]
+"""Which API a route is served by: the tenant's own API or the provider's shared admin API."""
+Placement = Literal["pooled", "silo"]
+RoleScope = Literal["tenant", "provider"]
+Operation = Literal["create", "read", "update", "delete", "list"]
+TenantIdPlace = Literal["path", "body", "response", "id", "token", "header"]
+"""Where a tenant id shows: a path parameter, a request body field, a response field, inside the
+resource id itself (e.g. '<tenantId>-3:abc'), only in the caller's token, or a request header."""
+InternalAuth = Literal["aws_iam", "api_key", "network"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the suites run against: an embedded target they own, or one attached by URL or state file."""
+
+    endpoint: str
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    embedded: EmbeddedTarget | None = None
+    state: Mapping[str, Any] = field(default_factory=dict)
+    work_dir: Path = Path(".harness")
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.embedded is not None
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role the app knows: whether it belongs to a tenant or the provider, and whether it may write."""
+
+    name: str
+    scope: RoleScope
+    writes: bool
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A tenant as the suites hold it; `extra` is the adapter's own bookkeeping (pools, passwords)."""
+
+    id: str
+    name: str
+    tier: str
+    api_url: str
+    placement: Placement
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A signed-in user: the bearer token the app's APIs take, and the user's other tokens."""
+
+    username: str
+    role: str
+    tenant_id: str | None
+    token: str
+    id_token: str = ""
+    access_token: str = ""
+    refresh_token: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP route: a path template with `{name}` parameters, and the status meaning success."""
+
+    method: HttpMethod
+    path: str
+    api: ApiKind = "tenant"
+    ok_status: int = 200
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The `{name}` parameters of the path template, in order."""
+        out: list[str] = []
+        rest = self.path
+        while "{" in rest:
+            _, _, rest = rest.partition("{")
+            name, _, rest = rest.partition("}")
+            out.append(name)
+        return tuple(out)
+
+    def url(self, base: str, **values: str) -> str:
+        """The route's URL under `base`, each parameter percent-encoded (so '/' or '?' stay inside it)."""
+        missing = [p for p in self.params if p not in values]
+        if missing:
+            raise KeyError(f"route {self.method} {self.path} needs {', '.join(missing)}")
+        path = self.path
+        for name in self.params:
+            path = path.replace("{" + name + "}", quote(values[name], safe=""))
+        return base.rstrip("/") + path
+
+
+@dataclass(frozen=True)
+class KeyScheme:
+    """How a tenant's items are recognised by partition key: `template` over tenant id and shard."""
+
+    template: str = "{tenant_id}"
+    shards: tuple[str, ...] = ()
+
+    def partitions(self, tenant_id: str) -> tuple[str, ...]:
+        """Every partition key value the tenant's items may have."""
+        if "{shard}" not in self.template:
+            return (self.template.format(tenant_id=tenant_id),)
+        return tuple(self.template.format(tenant_id=tenant_id, shard=s) for s in self.shards)
+
+    def belongs(self, tenant_id: str, partition_value: str) -> bool:
+        """Exact membership, so tenant 'ab' never owns tenant 'abc-1''s partition by prefix."""
+        return partition_value in self.partitions(tenant_id)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table an oracle reads as root: its concrete name, keys, and whose items it holds."""
+
+    logical: str
+    name: str
+    partition_key: str
+    sort_key: str | None
+    scheme: KeyScheme
+    shared: bool
+    """True when several tenants' items sit in this one table (pooled), so the scheme separates them."""
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """A tenant-owned resource: its CRUD and list routes and where ids and tenant ids appear."""
+
+    name: str
+    create: Route
+    read: Route
+    update: Route
+    delete: Route
+    list: Route
+    id_param: str = "id"
+    """The path parameter of read, update and delete that takes the resource id."""
+    id_field: str = "id"
+    """The field of a create response (and of each list entry) holding the resource id."""
+    list_field: str | None = None
+    """The field of the list response holding the entries; None when the response is the list."""
+    tenant_id_in: tuple[TenantIdPlace, ...] = ("token",)
+    table: str = ""
+    """The logical name of the RawTable its items are stored in."""
+    sample: Mapping[str, Any] = field(default_factory=dict)
+    """A valid create body."""
+    update_sample: Mapping[str, Any] = field(default_factory=dict)
+    """A valid update body."""
+
+    def route(self, op: Operation) -> Route:
+        route: Route = getattr(self, op)
+        return route
+
+
+@dataclass(frozen=True)
+class InternalRoute:
+    """A route only the provider's own code may call; any tenant or anonymous call must be refused."""
+
+    route: Route
+    auth: InternalAuth = "aws_iam"
+    sample: Mapping[str, str] = field(default_factory=dict)
+    """Values for the route's path parameters when a suite probes it."""
+
+
+class SaasAdapter(abc.ABC):
+    """Drives one multi-tenant app for the suites; subclass it for your app (see docs/ADAPTERS.md)."""
+
+    name: str = "app"
+    tiers: tuple[str, ...] = ()
+    roles: tuple[RoleSpec, ...] = ()
+
+    @abc.abstractmethod
+    def attach(self, target: Target) -> None:
+        """Make the app reachable on `target`: deploy it on an embedded one, read its state otherwise."""
+
+    @abc.abstractmethod
+    def onboard(self, tier: str, name: str | None = None) -> Tenant:
+        """Register a new tenant of `tier` through the app's public onboarding, ready to serve."""
+
+    @abc.abstractmethod
+    def sign_in(self, tenant: Tenant | None, role: str) -> Credentials:
+        """A user of `role` in `tenant` (None for provider roles), created first if the app needs it."""
+
+    @abc.abstractmethod
+    def resources(self) -> tuple[ResourceSpec, ...]:
+        """The tenant-owned resources and their routes."""
+
+    @abc.abstractmethod
+    def raw_tables(self, tenant: Tenant) -> tuple[RawTable, ...]:
+        """The tables holding `tenant`'s items, as an oracle reading with root credentials sees them."""
+
+    def api_base(self, tenant: Tenant | None, api: ApiKind = "tenant") -> str:
+        """The base URL routes of `api` are joined to; the admin API is the same for every tenant."""
+        if api == "admin":
+            return self.admin_api_url()
+        if tenant is None:
+            raise ValueError("the tenant API needs a tenant")
+        return tenant.api_url
+
+    def admin_api_url(self) -> str:
+        """The provider's shared API; apps without one keep this default."""
+        raise LookupError(f"{self.name} has no admin API")
+
+    def internal_routes(self) -> tuple[InternalRoute, ...]:
+        """Provider-only routes; none by default."""
+        return ()
+
+    def role(self, name: str) -> RoleSpec:
+        for spec in self.roles:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"{self.name} has no role {name!r}; it has {', '.join(r.name for r in self.roles)}")
+
+    def tenant_roles(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.roles if r.scope == "tenant")
+
+    def provider_roles(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.roles if r.scope == "provider")
+
+    def resource(self, name: str) -> ResourceSpec:
+        for spec in self.resources():
+            if spec.name == name:
+                return spec
+        raise KeyError(f"{self.name} has no resource {name!r}")
+
+    def close(self) -> None:
+        """Release what attach took; nothing by default."""
+        return None

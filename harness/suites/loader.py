@@ -1,0 +1,29 @@
+"""Find the adapter a run names (`module:Class`) without the suites importing any app's code."""
+
+from __future__ import annotations
+
+import importlib
+
+from harness.suites.adapter import SaasAdapter
+
+DEFAULT_ADAPTER = "stack.harness_adapter:ReferenceAdapter"
+
+
+class AdapterLoadError(ValueError):
+    """The `--saas-adapter` value does not name a SaasAdapter subclass."""
+
+
+def load_adapter_class(spec: str) -> type[SaasAdapter]:
+    """`package.module:ClassName` -> the class, checked to be a SaasAdapter."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise AdapterLoadError(f"adapter {spec!r}: use module:Class, e.g. {DEFAULT_ADAPTER}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise AdapterLoadError(f"adapter {spec!r}: cannot import {module_name}: {exc}") from exc
+    cls = getattr(module, attr, None)
+    if not isinstance(cls, type) or not issubclass(cls, SaasAdapter):
+        raise AdapterLoadError(f"adapter {spec!r}: {attr} is not a subclass of "
+                               "harness.suites.adapter.SaasAdapter")
+    return cls
