@@ -11,6 +11,8 @@ from typing import Any
 from harness.client.saas import SaasClient
 from harness.saas.onboard import TIERS, register_one
 from harness.suites.adapter import (
+    ApiKind,
+    AwsCredentials,
     Credentials,
     InternalRoute,
     KeyScheme,
@@ -22,6 +24,7 @@ from harness.suites.adapter import (
     Target,
     Tenant,
 )
+from stack.harness_scoped import ScopedAccess
 
 SHARDS = KeyScheme("{tenant_id}-{shard}", tuple(str(n) for n in range(1, 10)))
 BY_TENANT = KeyScheme("{tenant_id}")
@@ -67,6 +70,7 @@ class ReferenceAdapter(SaasAdapter):
         self._client: SaasClient | None = None
         self._lock = threading.Lock()
         self._users: dict[tuple[str, str], tuple[str, str]] = {}
+        self._scoped: ScopedAccess | None = None
 
     def attach(self, target: Target) -> None:
         if target.embedded is not None:
@@ -79,6 +83,8 @@ class ReferenceAdapter(SaasAdapter):
             raise RuntimeError("the reference SaaS is not on this target: start it with `saas-harness up` "
                                "and pass its state file with --saas-state")
         self._client = SaasClient(target.endpoint, self.state["admin_api_url"], target.region)
+        if not target.state.get("aws"):  # credentials and policies are read as root: a harness target
+            self._scoped = ScopedAccess(target, self.state, self.stack_dir)
 
     @property
     def client(self) -> SaasClient:
@@ -152,3 +158,16 @@ class ReferenceAdapter(SaasAdapter):
 
     def internal_routes(self) -> tuple[InternalRoute, ...]:
         return INTERNAL
+
+    def tenant_credentials(self, tenant: Tenant, role: str,
+                           api: ApiKind = "tenant") -> AwsCredentials | None:
+        """What the API's authorizer vends for a `role` user of `tenant` (invoked as root)."""
+        if self._scoped is None:
+            return None
+        return self._scoped.vended(tenant, self.sign_in(tenant, role).token, api)
+
+    def scoped_policy(self, tenant_id: str, role: str, api: ApiKind = "tenant") -> dict[str, Any] | None:
+        """saas_common.policies of the deployed stack/ (or of the mutant copy being run)."""
+        if self._scoped is None:
+            return None
+        return self._scoped.policy(tenant_id, role, api)

@@ -178,6 +178,23 @@ class InternalRoute:
     """Values for the route's path parameters when a suite probes it."""
 
 
+@dataclass(frozen=True)
+class AwsCredentials:
+    """Temporary AWS credentials, e.g. those an app vends to a tenant's functions."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+
+    def boto_kwargs(self) -> dict[str, str]:
+        return {"aws_access_key_id": self.access_key_id, "aws_secret_access_key": self.secret_access_key,
+                "aws_session_token": self.session_token}
+
+
+class TenantIdRefused(ValueError):
+    """The app would never issue or scope this tenant id (so no policy exists for it)."""
+
+
 class SaasAdapter(abc.ABC):
     """Drives one multi-tenant app for the suites; subclass it for your app (see docs/ADAPTERS.md)."""
 
@@ -220,6 +237,17 @@ class SaasAdapter(abc.ABC):
     def internal_routes(self) -> tuple[InternalRoute, ...]:
         """Provider-only routes; none by default."""
         return ()
+
+    def tenant_credentials(self, tenant: Tenant, role: str,
+                           api: ApiKind = "tenant") -> AwsCredentials | None:
+        """The AWS credentials the app hands `tenant`'s code when a `role` user calls `api` (what a
+        compromised function would hold); None when the app cannot expose them (S3 is skipped)."""
+        return None
+
+    def scoped_policy(self, tenant_id: str, role: str, api: ApiKind = "tenant") -> Mapping[str, Any] | None:
+        """The session policy the app scopes `tenant_id`'s credentials with on `api`; None when the app
+        cannot expose it (S4 is skipped); raises TenantIdRefused for an id the app would never issue."""
+        return None
 
     def role(self, name: str) -> RoleSpec:
         for spec in self.roles:
