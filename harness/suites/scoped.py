@@ -1,0 +1,59 @@
+"""DynamoDB calls with a tenant's scoped credentials, for the data-level suites (S3, S4)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import boto3
+import botocore.config
+from botocore.exceptions import ClientError
+
+from harness.suites.adapter import AwsCredentials, Target
+
+DENIED = "AccessDeniedException"
+TABLE_WIDE = ("Scan", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction")
+"""Operations a tenant's credentials must never be allowed: a Scan reads every tenant's partitions
+(it has no dynamodb:LeadingKeys, so ForAllValues conditions hold vacuously), PartiQL has no key
+condition keys at all."""
+_CFG = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60)
+
+
+def dynamodb(target: Target, creds: AwsCredentials | None = None) -> Any:
+    """A DynamoDB client on the target: with `creds`, or as root ('test'/'test') without."""
+    keys = creds.boto_kwargs() if creds else {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    return boto3.session.Session().client("dynamodb", region_name=target.region,
+                                          endpoint_url=target.endpoint, config=_CFG, **keys)
+
+
+def snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def outcome(client: Any, operation: str, params: Mapping[str, Any]) -> str:
+    """'ok', or the error code DynamoDB answered with."""
+    try:
+        getattr(client, snake(operation))(**params)
+    except ClientError as exc:
+        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+    return "ok"
+
+
+def written_keys(operation: str, params: Mapping[str, Any], key_names: tuple[str, ...]) -> Iterator[
+        tuple[str, dict[str, Any]]]:
+    """(table, key) of every item a write request may have created, so a test can remove it as root."""
+    def key_of(item: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in item.items() if k in key_names}
+
+    if operation in ("PutItem", "UpdateItem"):
+        yield params["TableName"], key_of(params.get("Item") or params.get("Key") or {})
+    elif operation == "BatchWriteItem":
+        for table, requests in params["RequestItems"].items():
+            for req in requests:
+                if "PutRequest" in req:
+                    yield table, key_of(req["PutRequest"]["Item"])
+    elif operation == "TransactWriteItems":
+        for entry in params["TransactItems"]:
+            for spec in entry.values():
+                yield spec["TableName"], key_of(spec.get("Item") or spec.get("Key") or {})
