@@ -27,7 +27,7 @@ from harness.suites.adapter import ApiKind, AwsCredentials, RawTable, SaasAdapte
 from harness.suites.client import created_id
 from harness.suites.helpers import Oracle, TenantFactory, Users
 from harness.suites.model import marker_field, new_marker, raw_markers
-from harness.suites.scoped import DENIED, TABLE_WIDE, dynamodb, outcome, written_keys
+from harness.suites.scoped import DENIED, TABLE_WIDE, aimed_request, dynamodb, key_names, outcome, written_keys
 
 APIS: tuple[ApiKind, ...] = ("tenant", "admin")
 ITEM_OPS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
@@ -59,10 +59,10 @@ def _writer(adapter: SaasAdapter) -> str:
     return next(r.name for r in adapter.roles if r.scope == "tenant" and r.writes)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def data(saas_adapter: SaasAdapter, saas_suite_target: Target, saas_tenants: TenantFactory,
          saas_oracle: Oracle) -> Data:
-    """Fresh credentials per test (other suites may move the virtual clock past their expiry)."""
+    """Credentials vended once for the module (its tests never move the virtual clock)."""
     tiers = list(dict.fromkeys((*saas_adapter.tiers[:2], saas_adapter.tiers[-1])))
     tenants = [saas_tenants.get(t) for t in tiers]
     actors = []
@@ -73,10 +73,6 @@ def data(saas_adapter: SaasAdapter, saas_suite_target: Target, saas_tenants: Ten
                 pytest.skip(f"{saas_adapter.name} cannot expose the credentials it vends to tenants")
             actors.append(Actor(tenant, api, dynamodb(saas_suite_target, creds)))
     return Data(saas_adapter, saas_suite_target, tenants, actors, dynamodb(saas_suite_target))
-
-
-def _key_names(table: RawTable) -> tuple[str, ...]:
-    return (table.partition_key, table.sort_key) if table.sort_key else (table.partition_key,)
 
 
 @st.composite
@@ -91,7 +87,7 @@ def foreign_requests(draw: st.DrawFn, data: Data) -> tuple[Actor, RawTable, str,
 
 def _cleanup(data: Data, table: RawTable, op: str, params: dict[str, Any]) -> None:
     """Remove as root whatever an allowed write created (own keys, or a leak being reported)."""
-    for name, key in written_keys(op, params, _key_names(table)):
+    for name, key in written_keys(op, params, key_names(table)):
         data.root.delete_item(TableName=name, Key=key)
 
 
@@ -265,38 +261,12 @@ def test_a_victims_real_item_survives_every_operation_of_another_tenant(
                           if raw_markers(i, marker_field(spec)) == marker]
                 assert len(stored) == 1, f"{item_id} not found once in {table.name}"
                 before = stored[0]
-                key = {k: before[k] for k in _key_names(table)}
+                key = {k: before[k] for k in key_names(table)}
                 for actor in (a for a in data.actors if a.tenant.id != victim.id):
                     for op in DYNAMODB_OPERATIONS:
-                        got = outcome(actor.client, op, _exact(op, table, key))
+                        got = outcome(actor.client, op, aimed_request(op, table, key))
                         assert got == DENIED, f"{actor.tenant.name} ({actor.api}) {op} on {victim.name}'s item: {got}"
                 after = data.root.get_item(TableName=table.name, Key=key).get("Item")
                 assert after == before, f"{victim.name}'s {spec.name} changed under attack"
             finally:
                 owner.delete(spec, item_id)
-
-
-def _exact(op: str, table: RawTable, key: dict[str, Any]) -> dict[str, Any]:
-    """`op` aimed at exactly this key (Scan and PartiQL at the table / the key's partition)."""
-    name = table.name
-    item = {**key, "note": {"S": "overwritten"}}
-    pk = key[table.partition_key]
-    where = f'SELECT * FROM "{name}" WHERE "{table.partition_key}" = ?'
-    return {
-        "GetItem": {"TableName": name, "Key": key},
-        "PutItem": {"TableName": name, "Item": item},
-        "UpdateItem": {"TableName": name, "Key": key, "UpdateExpression": "SET note = :v",
-                       "ExpressionAttributeValues": {":v": {"S": "overwritten"}}},
-        "DeleteItem": {"TableName": name, "Key": key},
-        "Query": {"TableName": name, "KeyConditionExpression": "#p = :p",
-                  "ExpressionAttributeNames": {"#p": table.partition_key}, "ExpressionAttributeValues": {":p": pk}},
-        "Scan": {"TableName": name},
-        "BatchGetItem": {"RequestItems": {name: {"Keys": [key]}}},
-        "BatchWriteItem": {"RequestItems": {name: [{"DeleteRequest": {"Key": key}}]}},
-        "TransactGetItems": {"TransactItems": [{"Get": {"TableName": name, "Key": key}}]},
-        "TransactWriteItems": {"TransactItems": [{"Delete": {"TableName": name, "Key": key}}]},
-        "ExecuteStatement": {"Statement": where, "Parameters": [pk]},
-        "BatchExecuteStatement": {"Statements": [{"Statement": where, "Parameters": [pk]}]},
-        "ExecuteTransaction": {"TransactStatements": [{"Statement": where, "Parameters": [pk]}]},
-    }[op]
-

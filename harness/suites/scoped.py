@@ -10,7 +10,7 @@ import boto3
 import botocore.config
 from botocore.exceptions import ClientError
 
-from harness.suites.adapter import AwsCredentials, Target
+from harness.suites.adapter import AwsCredentials, RawTable, Target
 
 DENIED = "AccessDeniedException"
 TABLE_WIDE = ("Scan", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction")
@@ -57,3 +57,33 @@ def written_keys(operation: str, params: Mapping[str, Any], key_names: tuple[str
         for entry in params["TransactItems"]:
             for spec in entry.values():
                 yield spec["TableName"], key_of(spec.get("Item") or spec.get("Key") or {})
+
+
+def key_names(table: RawTable) -> tuple[str, ...]:
+    return (table.partition_key, table.sort_key) if table.sort_key else (table.partition_key,)
+
+
+def aimed_request(op: str, table: RawTable, key: dict[str, Any]) -> dict[str, Any]:
+    """`op` aimed at exactly this key (Scan and PartiQL at the table / the key's partition)."""
+    name = table.name
+    item = {**key, "note": {"S": "overwritten"}}
+    pk = key[table.partition_key]
+    where = f'SELECT * FROM "{name}" WHERE "{table.partition_key}" = ?'
+    return {
+        "GetItem": {"TableName": name, "Key": key},
+        "PutItem": {"TableName": name, "Item": item},
+        "UpdateItem": {"TableName": name, "Key": key, "UpdateExpression": "SET note = :v",
+                       "ExpressionAttributeValues": {":v": {"S": "overwritten"}}},
+        "DeleteItem": {"TableName": name, "Key": key},
+        "Query": {"TableName": name, "KeyConditionExpression": "#p = :p",
+                  "ExpressionAttributeNames": {"#p": table.partition_key}, "ExpressionAttributeValues": {":p": pk}},
+        "Scan": {"TableName": name},
+        "BatchGetItem": {"RequestItems": {name: {"Keys": [key]}}},
+        "BatchWriteItem": {"RequestItems": {name: [{"DeleteRequest": {"Key": key}}]}},
+        "TransactGetItems": {"TransactItems": [{"Get": {"TableName": name, "Key": key}}]},
+        "TransactWriteItems": {"TransactItems": [{"Delete": {"TableName": name, "Key": key}}]},
+        "ExecuteStatement": {"Statement": where, "Parameters": [pk]},
+        "BatchExecuteStatement": {"Statements": [{"Statement": where, "Parameters": [pk]}]},
+        "ExecuteTransaction": {"TransactStatements": [{"Statement": where, "Parameters": [pk]}]},
+    }[op]
+
