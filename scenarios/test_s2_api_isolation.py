@@ -17,16 +17,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from harness.client.saas import Reply
+from harness.strategies import INJECTED_FIELDS
 from harness.suites.adapter import RawTable, ResourceSpec, Route, SaasAdapter, Tenant
 from harness.suites.client import SignedInClient, created_id, listed_ids
 from harness.suites.helpers import Attacker, Oracle, TenantFactory, Users, tenant_headers
-from harness.suites.model import OwnershipModel, marker_field, mentions, new_marker, raw_markers, stateful_budget
-from harness.strategies import INJECTED_FIELDS
+from harness.suites.model import (
+    OwnershipModel,
+    marker_field,
+    mentions,
+    new_marker,
+    raw_markers,
+    stateful_settings,
+)
 
 Forgery = str
 FORGERIES = ("none", "headers", "body", "headers+body")
@@ -265,7 +271,7 @@ class ApiIsolation(RuleBasedStateMachine):
             assert count == expected, (f"{table.name}: {m.item_id} (owner {m.owner}, deleted {m.deleted}) "
                                        f"found {count} times under {tenant.name}'s partitions")
             for old in m.old_markers:
-                assert old not in stored, f"{table.name}: {m.item_id}'s state before an update is still stored"
+                assert old not in stored, f"{table.name}: {m.item_id}'s pre-update state is still stored"
 
     def teardown(self) -> None:
         """Check every tenant once more, then delete what this run left so shared tenants stay as found."""
@@ -307,11 +313,9 @@ def test_tenants_and_attackers_interleaved_never_cross(world: World, request: py
                                                        record_property: Any) -> None:
     """The stateful heart of the suites: no attacker step ever gets a 2xx or sees victim data, no
     call answers 5xx, and every tenant's list and the raw tables match the ownership model."""
-    examples, steps = stateful_budget(request.config)
     ApiIsolation.world = world
     t0 = time.perf_counter()
-    run_state_machine_as_test(ApiIsolation, settings=settings(
-        settings.default, max_examples=examples, stateful_step_count=steps))
+    run_state_machine_as_test(ApiIsolation, settings=stateful_settings(request.config))
     wall = time.perf_counter() - t0
     rate = world.attempts / wall if wall else 0.0
     record_property("cross_tenant_attempts", world.attempts)

@@ -27,7 +27,15 @@ from harness.suites.adapter import ApiKind, AwsCredentials, RawTable, SaasAdapte
 from harness.suites.client import created_id
 from harness.suites.helpers import Oracle, TenantFactory, Users
 from harness.suites.model import marker_field, new_marker, raw_markers
-from harness.suites.scoped import DENIED, TABLE_WIDE, aimed_request, dynamodb, key_names, outcome, written_keys
+from harness.suites.scoped import (
+    DENIED,
+    TABLE_WIDE,
+    aimed_request,
+    dynamodb,
+    key_names,
+    outcome,
+    written_keys,
+)
 
 APIS: tuple[ApiKind, ...] = ("tenant", "admin")
 ITEM_OPS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
@@ -174,16 +182,8 @@ def test_tenant_api_credentials_reach_every_own_key_of_the_resources_tables(data
                 key = {table.partition_key: {"S": pk}}
                 if table.sort_key:
                     key[table.sort_key] = {"S": "s3-own-probe"}
-                calls = {"PutItem": {"TableName": table.name, "Item": {**key, "note": {"S": "s3"}}},
-                         "GetItem": {"TableName": table.name, "Key": key},
-                         "UpdateItem": {"TableName": table.name, "Key": key, "UpdateExpression": "SET note = :v",
-                                        "ExpressionAttributeValues": {":v": {"S": "s3b"}}},
-                         "Query": {"TableName": table.name, "KeyConditionExpression": "#p = :p",
-                                   "ExpressionAttributeNames": {"#p": table.partition_key},
-                                   "ExpressionAttributeValues": {":p": {"S": pk}}},
-                         "DeleteItem": {"TableName": table.name, "Key": key}}
                 for op in ITEM_OPS:
-                    got = outcome(actor.client, op, calls[op])
+                    got = outcome(actor.client, op, aimed_request(op, table, key))
                     assert got == "ok", f"{actor.tenant.name} {op} on its own {pk} in {table.name}: {got}"
 
 
@@ -228,7 +228,8 @@ def test_index_queries_never_return_another_tenants_items(data: Data, saas_oracl
                         if hash_key not in item:
                             continue
                         params = {"TableName": table.name, "IndexName": index,
-                                  "KeyConditionExpression": "#k = :v", "ExpressionAttributeNames": {"#k": hash_key},
+                                  "KeyConditionExpression": "#k = :v",
+                                  "ExpressionAttributeNames": {"#k": hash_key},
                                   "ExpressionAttributeValues": {":v": item[hash_key]}}
                         probed += 1
                         if tenant.id != actor.tenant.id:
@@ -265,7 +266,7 @@ def test_a_victims_real_item_survives_every_operation_of_another_tenant(
                 for actor in (a for a in data.actors if a.tenant.id != victim.id):
                     for op in DYNAMODB_OPERATIONS:
                         got = outcome(actor.client, op, aimed_request(op, table, key))
-                        assert got == DENIED, f"{actor.tenant.name} ({actor.api}) {op} on {victim.name}'s item: {got}"
+                        assert got == DENIED, f"{actor.tenant.name} {actor.api} {op} on {victim.name}: {got}"
                 after = data.root.get_item(TableName=table.name, Key=key).get("Item")
                 assert after == before, f"{victim.name}'s {spec.name} changed under attack"
             finally:

@@ -15,16 +15,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from harness.strategies import DYNAMODB_OPERATIONS, tenant_id_pairs
-from harness.suites.adapter import ApiKind, RawTable, SaasAdapter, Target, Tenant, TenantIdRefused
+from harness.suites.adapter import (
+    ApiKind,
+    AwsCredentials,
+    RawTable,
+    SaasAdapter,
+    Target,
+    Tenant,
+    TenantIdRefused,
+)
 from harness.suites.helpers import TenantFactory
 from harness.suites.policy_check import SessionDecider
 from harness.suites.scoped import DENIED, TABLE_WIDE, aimed_request, dynamodb, outcome
@@ -106,11 +114,12 @@ def test_a_tenants_policy_denies_every_operation_on_every_key_of_any_other_tenan
             for pk in foreign_keys(table, a, b):
                 for op in DYNAMODB_OPERATIONS:
                     assert not decide.allowed(op, aimed_request(op, table, _key(table, pk))), (
-                        f"{family}: A={a!r}'s {api} policy allows {op} on B={b!r}'s key {pk!r} in {table.name}")
+                        f"{family}: A={a!r}'s {api} policy allows {op} on B={b!r}'s {pk!r} in {table.name}")
 
 
 @given(pair=tenant_id_pairs())
-def test_a_tenants_policy_allows_each_of_its_own_keys_alike(policies: Policies, pair: tuple[str, str, str]) -> None:
+def test_a_tenants_policy_allows_each_of_its_own_keys_alike(policies: Policies,
+                                                            pair: tuple[str, str, str]) -> None:
     """A's own keys: Scan and PartiQL denied; every other operation decided the same on each of A's keys;
     the single-item operations and Query allowed on each key of the tables behind A's resources."""
     _, a, _ = pair
@@ -142,7 +151,8 @@ def test_the_real_tenants_policies_deny_each_other(policies: Policies, saas_tena
                 for table in policies.every_table(a, b):
                     for pk in foreign_keys(table, a, b):
                         for op in DYNAMODB_OPERATIONS:
-                            assert not decide.allowed(op, aimed_request(op, table, _key(table, pk))), (a, b, op, pk)
+                            request = aimed_request(op, table, _key(table, pk))
+                            assert not decide.allowed(op, request), (a, b, op, pk)
 
 
 def test_the_policy_refuses_ids_the_app_never_issues(policies: Policies) -> None:
@@ -151,25 +161,26 @@ def test_the_policy_refuses_ids_the_app_never_issues(policies: Policies) -> None
         assert not _admitted(policies, hostile), f"the app scopes credentials for tenant id {hostile!r}"
 
 
+def _allow(action: str) -> str:
+    return json.dumps({"Version": "2012-10-17",
+                       "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+
+
 @pytest.fixture(scope="module")
 def assumer(policies: Policies) -> Iterator[tuple[Any, str]]:
     """An IAM user allowed to assume a role whose own policy allows all of DynamoDB (made as root)."""
     t = policies.target
     root = {"region_name": t.region, "endpoint_url": t.endpoint, "aws_access_key_id": "test",
             "aws_secret_access_key": "test"}
-    import boto3
-
     iam = boto3.client("iam", **root)
     name = f"s4-{uuid.uuid4().hex[:8]}"
     user_arn = iam.create_user(UserName=name)["User"]["Arn"]
-    iam.put_user_policy(UserName=name, PolicyName="assume", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    iam.put_user_policy(UserName=name, PolicyName="assume", PolicyDocument=_allow("sts:AssumeRole"))
     key = iam.create_access_key(UserName=name)["AccessKey"]
     role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": user_arn},
                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    iam.put_role_policy(RoleName=name, PolicyName="ddb", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}))
+    iam.put_role_policy(RoleName=name, PolicyName="ddb", PolicyDocument=_allow("dynamodb:*"))
     sts = boto3.client("sts", region_name=t.region, endpoint_url=t.endpoint,
                        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
     yield sts, role_arn
@@ -189,8 +200,6 @@ def test_a_real_assume_role_session_with_the_policy_decides_as_the_evaluator(
     for api in APIS:
         doc = policies.adapter.scoped_policy(a, policies.role, api)
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="s4", Policy=json.dumps(doc))["Credentials"]
-        from harness.suites.adapter import AwsCredentials
-
         session = dynamodb(policies.target, AwsCredentials(creds["AccessKeyId"], creds["SecretAccessKey"],
                                                            creds["SessionToken"]))
         decide = policies.decider(a, api)

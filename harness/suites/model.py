@@ -8,19 +8,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import Phase, settings
 
 from harness.suites.adapter import ResourceSpec
 from harness.suites.profiles import chosen_profile
 
-STATEFUL_BUDGETS: Mapping[str, tuple[int, int]] = {"ci": (6, 14), "dev": (10, 25), "deep": (120, 60)}
-"""(examples, steps per example) of a stateful suite per profile: ci stays within a CI budget."""
+STATEFUL_BUDGETS: Mapping[str, tuple[int, int, bool]] = {
+    "ci": (6, 14, False), "dev": (10, 25, True), "deep": (120, 60, True)}
+"""(examples, steps per example, shrink) of a stateful suite per profile. ci stays within a CI budget
+and does not shrink (each shrink step replays HTTP calls: a found violation is reported as found);
+dev and deep shrink it to the fewest steps."""
 
 
-def stateful_budget(config: pytest.Config) -> tuple[int, int]:
-    """The stateful budget of the profile this run chose (ci when none was chosen)."""
+def stateful_settings(config: pytest.Config) -> settings:
+    """Settings for a stateful suite under the profile this run chose (ci when none was chosen)."""
     name = chosen_profile(config.getoption("--saas-profile", None)) or config.getoption(
         "hypothesis_profile", None) or "ci"
-    return STATEFUL_BUDGETS.get(str(name), STATEFUL_BUDGETS["ci"])
+    examples, steps, shrink = STATEFUL_BUDGETS.get(str(name), STATEFUL_BUDGETS["ci"])
+    phases = tuple(Phase) if shrink else (Phase.explicit, Phase.reuse, Phase.generate)
+    return settings(settings.default, max_examples=examples, stateful_step_count=steps, phases=phases)
 
 
 def marker_field(spec: ResourceSpec) -> str:

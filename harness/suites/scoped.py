@@ -69,14 +69,15 @@ def aimed_request(op: str, table: RawTable, key: dict[str, Any]) -> dict[str, An
     item = {**key, "note": {"S": "overwritten"}}
     pk = key[table.partition_key]
     where = f'SELECT * FROM "{name}" WHERE "{table.partition_key}" = ?'
-    return {
+    requests: dict[str, dict[str, Any]] = {
         "GetItem": {"TableName": name, "Key": key},
         "PutItem": {"TableName": name, "Item": item},
         "UpdateItem": {"TableName": name, "Key": key, "UpdateExpression": "SET note = :v",
                        "ExpressionAttributeValues": {":v": {"S": "overwritten"}}},
         "DeleteItem": {"TableName": name, "Key": key},
         "Query": {"TableName": name, "KeyConditionExpression": "#p = :p",
-                  "ExpressionAttributeNames": {"#p": table.partition_key}, "ExpressionAttributeValues": {":p": pk}},
+                  "ExpressionAttributeNames": {"#p": table.partition_key},
+                  "ExpressionAttributeValues": {":p": pk}},
         "Scan": {"TableName": name},
         "BatchGetItem": {"RequestItems": {name: {"Keys": [key]}}},
         "BatchWriteItem": {"RequestItems": {name: [{"DeleteRequest": {"Key": key}}]}},
@@ -85,5 +86,6 @@ def aimed_request(op: str, table: RawTable, key: dict[str, Any]) -> dict[str, An
         "ExecuteStatement": {"Statement": where, "Parameters": [pk]},
         "BatchExecuteStatement": {"Statements": [{"Statement": where, "Parameters": [pk]}]},
         "ExecuteTransaction": {"TransactStatements": [{"Statement": where, "Parameters": [pk]}]},
-    }[op]
+    }
+    return requests[op]
 
