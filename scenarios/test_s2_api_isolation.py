@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import strategies as st
@@ -34,8 +34,9 @@ from harness.suites.model import (
     stateful_settings,
 )
 
-Forgery = str
-FORGERIES = ("none", "headers", "body", "headers+body")
+Forgery = Literal["none", "headers", "body", "headers+body"]
+"""Where an attacker writes the victim's tenant id besides the victim's resource id itself."""
+FORGERIES: tuple[Forgery, ...] = ("none", "headers", "body", "headers+body")
 
 
 @dataclass
