@@ -34,7 +34,8 @@ from harness.suites.scoped import (
     dynamodb,
     key_names,
     outcome,
-    written_keys,
+    restore,
+    snapshot,
 )
 
 APIS: tuple[ApiKind, ...] = ("tenant", "admin")
@@ -93,10 +94,14 @@ def foreign_requests(draw: st.DrawFn, data: Data) -> tuple[Actor, RawTable, str,
     return actor, table, op, params
 
 
-def _cleanup(data: Data, table: RawTable, op: str, params: dict[str, Any]) -> None:
-    """Remove as root whatever an allowed write created (own keys, or a leak being reported)."""
-    for name, key in written_keys(op, params, key_names(table)):
-        data.root.delete_item(TableName=name, Key=key)
+def _attempt(data: Data, actor: Actor, table: RawTable, op: str, params: dict[str, Any]) -> str:
+    """The request's outcome; whatever it wrote (own keys, or a leak being reported) is restored as root,
+    so a tenant's real items (a TenantDetails row is keyed by the tenant id alone) survive the probe."""
+    saved = snapshot(data.root, op, params, key_names(table))
+    try:
+        return outcome(actor.client, op, params)
+    finally:
+        restore(data.root, saved)
 
 
 @given(draw=st.data())
@@ -104,9 +109,7 @@ def test_every_generated_operation_on_another_tenants_keys_is_denied(data: Data,
     """Each of the 13 operations, on every table holding the victim's items, with the victim's
     partition keys: AccessDeniedException, whichever API's credentials the attacker holds."""
     actor, table, op, params = draw.draw(foreign_requests(data), "request")
-    got = outcome(actor.client, op, params)
-    if got == "ok":
-        _cleanup(data, table, op, params)
+    got = _attempt(data, actor, table, op, params)
     assert got == DENIED, f"{actor.tenant.name} ({actor.api} API credentials) {op} on {table.name}: {got}"
 
 
@@ -143,9 +146,7 @@ def test_a_batch_or_transaction_mixing_own_and_foreign_keys_is_denied_whole(data
     """One foreign key is enough: BatchGetItem/BatchWriteItem are authorised per table with every key,
     transactions per item, and a denied item fails the whole request."""
     actor, table, op, params = draw.draw(mixed_batches(data), "request")
-    got = outcome(actor.client, op, params)
-    if got == "ok":
-        _cleanup(data, table, op, params)
+    got = _attempt(data, actor, table, op, params)
     assert got == DENIED, f"{actor.tenant.name} {op} mixing keys on {table.name}: {got}"
 
 
@@ -163,9 +164,7 @@ def test_generated_operations_on_own_keys_are_allowed_or_cleanly_denied(data: Da
                                                                         draw: st.DataObject) -> None:
     """On its own keys a session is allowed or denied, never failed; Scan and PartiQL always denied."""
     actor, table, op, params = draw.draw(own_requests(data), "request")
-    got = outcome(actor.client, op, params)
-    if got == "ok":
-        _cleanup(data, table, op, params)
+    got = _attempt(data, actor, table, op, params)
     if op in TABLE_WIDE:
         assert got == DENIED, f"{actor.tenant.name} {op} on {table.name} ({actor.api} API): {got}"
     else:
@@ -183,7 +182,7 @@ def test_tenant_api_credentials_reach_every_own_key_of_the_resources_tables(data
                 if table.sort_key:
                     key[table.sort_key] = {"S": "s3-own-probe"}
                 for op in ITEM_OPS:
-                    got = outcome(actor.client, op, aimed_request(op, table, key))
+                    got = _attempt(data, actor, table, op, aimed_request(op, table, key))
                     assert got == "ok", f"{actor.tenant.name} {op} on its own {pk} in {table.name}: {got}"
 
 

@@ -42,21 +42,40 @@ def outcome(client: Any, operation: str, params: Mapping[str, Any]) -> str:
 
 def written_keys(operation: str, params: Mapping[str, Any], key_names: tuple[str, ...]) -> Iterator[
         tuple[str, dict[str, Any]]]:
-    """(table, key) of every item a write request may have created, so a test can remove it as root."""
+    """(table, key) of every item a request may create, change or delete, so a test can restore it."""
     def key_of(item: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in item.items() if k in key_names}
 
-    if operation in ("PutItem", "UpdateItem"):
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
         yield params["TableName"], key_of(params.get("Item") or params.get("Key") or {})
     elif operation == "BatchWriteItem":
         for table, requests in params["RequestItems"].items():
             for req in requests:
-                if "PutRequest" in req:
-                    yield table, key_of(req["PutRequest"]["Item"])
+                body = req.get("PutRequest", {}).get("Item") or req.get("DeleteRequest", {}).get("Key") or {}
+                yield table, key_of(body)
     elif operation == "TransactWriteItems":
         for entry in params["TransactItems"]:
             for spec in entry.values():
                 yield spec["TableName"], key_of(spec.get("Item") or spec.get("Key") or {})
+
+
+def snapshot(root: Any, operation: str, params: Mapping[str, Any],
+             key_names: tuple[str, ...]) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    """Root's copy of every item a request may write, taken before it runs."""
+    out = []
+    for table, key in written_keys(operation, params, key_names):
+        item = root.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        out.append((table, key, item))
+    return out
+
+
+def restore(root: Any, saved: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
+    """Put each item back as it was (or remove it when there was none), as root."""
+    for table, key, item in reversed(saved):
+        if item is None:
+            root.delete_item(TableName=table, Key=key)
+        else:
+            root.put_item(TableName=table, Item=item)
 
 
 def key_names(table: RawTable) -> tuple[str, ...]:

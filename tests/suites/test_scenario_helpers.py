@@ -47,10 +47,11 @@ def test_aimed_requests_are_valid_botocore_requests_for_every_operation() -> Non
         assert not report.has_errors(), (op, report.generate_report())
 
 
-def test_written_keys_name_every_item_a_write_may_create() -> None:
+def test_written_keys_name_every_item_a_write_may_create_change_or_delete() -> None:
     names = key_names(TABLE)
-    put = aimed_request("PutItem", TABLE, _key(f"{A}-1"))
-    assert list(written_keys("PutItem", put, names)) == [("Product-pooled", _key(f"{A}-1"))]
+    for op in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"):
+        request = aimed_request(op, TABLE, _key(f"{A}-1"))
+        assert list(written_keys(op, request, names)) == [("Product-pooled", _key(f"{A}-1"))], op
     assert list(written_keys("GetItem", aimed_request("GetItem", TABLE, _key(f"{A}-1")), names)) == []
 
 
