@@ -222,10 +222,13 @@ class ApiIsolation(RuleBasedStateMachine):
         for base in self._bases(actor, target):
             reply = self._call(actor, spec.list, base, headers=headers, attack=True)
             what = f"{actor.credentials.username} lists {spec.name}s on {base.name}'s API (forged: {forgery})"
-            if base.id == actor.tenant.id:
+            if base.id == actor.tenant.id:  # a forged header changes nothing: the caller's own list
                 _ok(reply, what)
+                assert reply.status == spec.list.ok_status, f"{what}: {reply.status} {str(reply.body)[:200]}"
                 leaked = mentions(reply.body, self.model.markers_not_of(actor.tenant.id))
                 assert not leaked, f"{what} showed other tenants' items: {sorted(leaked)}"
+                seen = set(listed_ids(spec, reply)) & self.model.ids()
+                assert seen == self.model.live(actor.tenant.id, spec.name), f"{what}: listed {sorted(seen)}"
             else:
                 self._refused(reply, what, target)
 
