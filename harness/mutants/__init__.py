@@ -1,1 +1,1 @@
-"""The mutant catalog and runner: known isolation bugs planted in a copy of the stack, to prove the suites catch them."""
+"""Mutants: known isolation bugs planted in a copy of the stack, to prove the suites catch them."""

@@ -108,6 +108,7 @@ def test_malformed_diffs_are_refused_clearly(text: str, message: str) -> None:
 
 def test_no_newline_at_end_of_file_is_kept(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("a\nb")
-    diff = "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"
+    diff = ("--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n"
+            "\\ No newline at end of file\n")
     patch.apply(diff, tmp_path)
     assert (tmp_path / "f").read_text() == "a\nc"

@@ -93,7 +93,8 @@ def test_full_collects_every_finding(project: Path) -> None:
     assert rc == 0, report
     (both,) = report["mutants"]
     assert both["caught_by"] == "suite/test_a.py::test_no_mutation"
-    assert set(both["findings"]) == {"suite/test_a.py::test_no_mutation", "suite/test_b.py::TestOther::test_no_other_change"}
+    assert set(both["findings"]) == {"suite/test_a.py::test_no_mutation",
+                                     "suite/test_b.py::TestOther::test_no_other_change"}
 
 
 def test_a_bad_catalog_exits_two(project: Path) -> None:
