@@ -1,4 +1,4 @@
-"""The runner on the real reference stack: clean passes, a catalogued mutant is caught by its caught-by suite."""
+"""The runner on the real reference stack: clean passes, a catalogued mutant is caught by its suite."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def test_the_clean_reference_stack_passes_and_dal_uses_execution_role_is_caught(
     suite.mkdir()
     (suite / "test_s2_api_isolation.py").write_text(SUITE)  # the name the mutant's caught-by gives
     report = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "mutants", "--only", "dal-uses-execution-role",
-                           "--suites", str(suite), "--json", str(report)],
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "mutants", "--only",
+                           "dal-uses-execution-role", "--suites", str(suite), "--json", str(report)],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(report.read_text())
