@@ -124,8 +124,9 @@ class Recorder:
                status: int, reply: Any, capture_field: str | None = None) -> None:
         """Append one request; a setup step that answered an id captures it for later steps."""
         with self._lock:
-            if len(self.steps) >= MAX_STEPS:
-                return
+            if len(self.steps) >= MAX_STEPS:  # keep the newest steps, and every step that defines an id
+                drop = next((i for i, s in enumerate(self.steps) if s.capture is None), 0)
+                del self.steps[drop]
             actor_alias, victim_alias = self._alias(actor_tenant), self._alias(victim)
             base_alias = self._alias(base)
             subs = self._subs()

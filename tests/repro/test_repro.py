@@ -140,3 +140,23 @@ def test_a_failing_test_saves_its_repro_and_prints_the_replay_command(tmp_path: 
     leaks = json.loads((repros / "test_suite.py_test_leaks.json").read_text())
     assert leaks["finding"].startswith("tenant data leaked")
     assert leaks["target"]["adapter"] == ADAPTER
+
+
+def test_a_long_test_keeps_its_newest_steps_and_every_captured_id() -> None:
+    """Past the cap the oldest uncaptured steps go, so the failing request is never the one dropped."""
+    from harness.suites.adapter import Credentials, Route, Tenant
+
+    rec = repro.Recorder()
+    owner = Tenant("a" * 32, "a", "basic", "http://127.0.0.1:9", "pooled")
+    who = Credentials("u", "TenantUser", owner.id, "secret-token")
+    rec.record("setup", actor=who, actor_tenant=owner, victim=owner, route=Route("POST", "/note"), base=owner,
+               params={}, body={}, headers=None, auth="actor", token=None, status=201, reply={"id": "n1"},
+               capture_field="id")
+    for n in range(repro.MAX_STEPS + 5):
+        rec.record("attack", actor=who, actor_tenant=owner, victim=owner, route=Route("GET", "/note/{id}"),
+                   base=owner, params={"id": f"x{n}"}, body=None, headers=None, auth="actor", token=None,
+                   status=404, reply={})
+    assert len(rec.steps) == repro.MAX_STEPS
+    assert rec.steps[0].capture == {"name": "c1", "field": "id"}
+    assert rec.steps[-1].request["params"] == {"id": f"x{repro.MAX_STEPS + 4}"}
+    assert "secret-token" not in rec.repro("x", {}).to_json()
