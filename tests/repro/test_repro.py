@@ -160,3 +160,16 @@ def test_a_long_test_keeps_its_newest_steps_and_every_captured_id() -> None:
     assert rec.steps[0].capture == {"name": "c1", "field": "id"}
     assert rec.steps[-1].request["params"] == {"id": f"x{repro.MAX_STEPS + 4}"}
     assert "secret-token" not in rec.repro("x", {}).to_json()
+
+
+def test_a_state_file_that_is_not_one_exits_two(server: NotesServer, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    server.leaky = True
+    file = tmp_path / "leak.json"
+    _record_leak(server, file)
+    state = tmp_path / "state.json"
+    state.write_text("[1, 2]")
+    assert main(["replay", str(file), "--state", str(state)]) == 2
+    assert "not a state file" in capsys.readouterr().err
+    state.write_text(json.dumps({"endpoint": server.url}))
+    assert main(["replay", str(file), "--state", str(state)]) == 1, "without run_id it is taken as given"
