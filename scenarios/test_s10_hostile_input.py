@@ -143,7 +143,8 @@ def test_genuinely_signed_tokens_with_bad_claims_are_refused(case: str, saas_ada
 
 
 MALFORMED = ("", "Bearer", "Bearer ", "Bearer a.b", "Bearer a.b.c.d", "Basic dXNlcjpwYXNz", "null",
-             "Bearer " + "A" * 9000, "Bearer eyJhbGciOiJub25lIn0.e30.", "Bearer ..", "Bearer \u00e9.\u00e9.\u00e9")
+             "Bearer " + "A" * 9000, "Bearer eyJhbGciOiJub25lIn0.e30.", "Bearer ..",
+             "Bearer \u00e9.\u00e9.\u00e9")
 
 
 @pytest.mark.parametrize("value", MALFORMED, ids=lambda v: f"{v[:16]!r}/{len(v)}")
@@ -151,8 +152,8 @@ def test_malformed_authorization_headers_are_refused(value: str, saas_adapter: S
                                                      victim: SignedInClient) -> None:
     for route in _probes(saas_adapter):
         url = route.url(saas_adapter.api_base(victim.tenant, route.api))
-        reply = victim.http.request(route.method, url, headers={"Authorization": value}
-                                    if value.isascii() else {"Authorization": value.encode().decode("latin-1")})
+        header = value if value.isascii() else value.encode().decode("latin-1")  # raw UTF-8 bytes
+        reply = victim.http.request(route.method, url, headers={"Authorization": header})
         assert reply.status in TOKEN_REFUSED, (value[:40], route.path, reply.status)
 
 
@@ -186,7 +187,7 @@ def test_hostile_bodies_never_get_a_5xx(saas_adapter: SaasAdapter, victim: Signe
                                         data: st.DataObject) -> None:
     """Near-valid create bodies (fields retyped, dropped, tenant fields injected) and arbitrary JSON:
     accepted or a clean 4xx."""
-    resource: ResourceSpec = saas_adapter.resources()[data.draw(st.integers(0, len(saas_adapter.resources()) - 1))]
+    resource: ResourceSpec = data.draw(st.sampled_from(saas_adapter.resources()))
     body = data.draw(st.one_of(hs.payloads(resource.sample), hs.json_values))
     reply = victim.call(resource.create, body=body)
     assert reply.status < 500, (json.dumps(body)[:200], reply.status, str(reply.body)[:200])

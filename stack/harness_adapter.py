@@ -232,6 +232,7 @@ class ReferenceAdapter(SaasAdapter):
 
     def disable_user(self, tenant: Tenant | None, username: str) -> bool:
         """AdminDisableUser in the user's pool: the tenant's pool, or the operations pool."""
-        pool = tenant.extra["user_pool_id"] if tenant else self.state["user_pools"]["operations"]["user_pool_id"]
+        operations = self.state["user_pools"]["operations"]["user_pool_id"]
+        pool = tenant.extra["user_pool_id"] if tenant else operations
         self._root("cognito-idp").admin_disable_user(UserPoolId=pool, Username=username)
         return True
