@@ -58,13 +58,13 @@ def _writer(adapter: SaasAdapter) -> str:
     return next(r.name for r in adapter.roles if r.scope == "tenant" and r.writes)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def victim(saas_adapter: SaasAdapter, saas_tenants: TenantFactory, saas_users: Users) -> SignedInClient:
     tenant = saas_tenants.get(saas_adapter.tiers[0] if saas_adapter.tiers else "default")
     return saas_users(tenant, _writer(saas_adapter))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kit(saas_adapter: SaasAdapter, saas_suite_target: Target, saas_http: ApiClient, saas_users: Users,
         victim: SignedInClient) -> TamperKit:
     """A forger's kit around the victim's genuine ID token: the pool's public key, another pool's

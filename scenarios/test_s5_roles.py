@@ -43,12 +43,18 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(saas_adapter: SaasAdapter, saas_tenants: TenantFactory, saas_users: Users) -> World:
+def subject_tenants(saas_adapter: SaasAdapter, saas_tenants: TenantFactory) -> tuple[Tenant, Tenant]:
+    """A fresh subject tenant (its users and contact details get changed) and a shared other one."""
     if not saas_adapter.role_matrix():
         pytest.skip(f"{saas_adapter.name} declares no role matrix (SaasAdapter.role_matrix)")
     tiers = saas_adapter.tiers or ("default",)
-    subject = saas_tenants.fresh(tiers[0])
-    other = saas_tenants.get(tiers[0])
+    return saas_tenants.fresh(tiers[0]), saas_tenants.get(tiers[0])
+
+
+@pytest.fixture
+def world(saas_adapter: SaasAdapter, subject_tenants: tuple[Tenant, Tenant], saas_users: Users) -> World:
+    """Clients from the session's sign-in cache, per test: never a token a clock jump expired."""
+    subject, other = subject_tenants
     low = _least_role(saas_adapter)
     clients = {r.name: saas_users(subject if r.scope == "tenant" else None, r.name)
                for r in saas_adapter.roles}

@@ -113,7 +113,7 @@ def test_burst_admits_exactly_the_bucket_then_429(saas_adapter: SaasAdapter, saa
     assert {_message(r) for r in refused} == {THROTTLED}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def steady(saas_adapter: SaasAdapter, saas_tenants: TenantFactory, saas_users: Users) -> Metered:
     return _metered(saas_adapter, saas_tenants, saas_users, _cheapest_tier(saas_adapter, saas_tenants))
 

@@ -119,11 +119,17 @@ def test_a_cached_policy_is_evaluated_again_for_each_method(
 
 
 @pytest.fixture(scope="module")
-def neighbours(saas_adapter: SaasAdapter, saas_tenants: TenantFactory,
-               saas_users: Users) -> dict[str, tuple[Tenant, SignedInClient]]:
-    """Users of two tenants served by one API (and so one authorizer cache), plus a second user."""
+def neighbour_tenants(saas_adapter: SaasAdapter, saas_tenants: TenantFactory) -> tuple[Tenant, Tenant]:
+    """Two fresh tenants of one tier, so one API (and one authorizer cache) serves both."""
     tier = _tier(saas_adapter)
-    first, second = saas_tenants.fresh(tier), saas_tenants.fresh(tier)
+    return saas_tenants.fresh(tier), saas_tenants.fresh(tier)
+
+
+@pytest.fixture
+def neighbours(saas_adapter: SaasAdapter, neighbour_tenants: tuple[Tenant, Tenant],
+               saas_users: Users) -> dict[str, tuple[Tenant, SignedInClient]]:
+    """Every tenant role of the first tenant, and a writer of the second."""
+    first, second = neighbour_tenants
     tenant_roles = [r.name for r in saas_adapter.roles if r.scope == "tenant"]
     out = {f"a-{r}": (first, saas_users(first, r)) for r in tenant_roles}
     out[f"b-{_writer(saas_adapter)}"] = (second, saas_users(second, _writer(saas_adapter)))
