@@ -107,6 +107,10 @@ def test_tampered_tokens_are_refused_with_401_or_403(saas_adapter: SaasAdapter, 
               if not (r.api == "admin" and forged.kind.value == "other-pool")]  # a provider token is
     # genuine on the admin API: only the tenant API must refuse it
     for route in routes:
+        # The genuine token goes first, as in a real attack on a tenant that just signed in: an
+        # authorizer that remembers answers by anything but the verified token must not hand the
+        # forgery the genuine token's decision.
+        assert 200 <= _ask(victim, route, kit.genuine) < 300, route.path
         status = _ask(victim, route, forged.token)
         assert status in TOKEN_REFUSED, (forged.kind.value, dict(forged.claims), route.path, status)
 
