@@ -93,6 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
                        help="onboarding: how many are Platinum (default a tenth)")
     bench.add_argument("--concurrency", type=int, default=8)
     bench.set_defaults(func=_lazy("bench", "cmd_bench"))
+
+    rp = sub.add_parser("replay", help="re-run a saved violation (repro JSON); exit 1 while it still leaks")
+    rp.add_argument("file", help="a repro file the suites wrote under .harness/repros/")
+    where = rp.add_mutually_exclusive_group()
+    where.add_argument("--target", metavar="URL", help="replay against a running target at URL")
+    where.add_argument("--state", metavar="FILE", help="replay against the target a state file describes")
+    rp.add_argument("--adapter", metavar="MODULE:CLASS", help="the app adapter (default the reference one)")
+    rp.set_defaults(func=_lazy("replay", "cmd_replay"))
+
+    mu = sub.add_parser("mutants", help="plant each catalogued bug in a stack copy; the suites must catch it")
+    mu.add_argument("--catalog", default="scenarios/bugs", help="the mutant folder (default scenarios/bugs)")
+    mu.add_argument("--stack", default="stack", help="the stack folder the diffs apply to (default stack)")
+    mu.add_argument("--suites", action="append", metavar="PATH",
+                    help="suite folder or file to run (repeatable; default scenarios)")
+    mu.add_argument("--adapter", metavar="MODULE:CLASS", help="passed to the suites as --saas-adapter")
+    mu.add_argument("--only", action="append", metavar="ID", help="run only this mutant (repeatable)")
+    mu.add_argument("--full", action="store_true", help="run every suite, do not stop at the first finding")
+    mu.add_argument("--workers", type=int, default=1, help="mutants run at once (default 1)")
+    mu.add_argument("--skip-clean", action="store_true", help="do not run the clean stack first")
+    mu.add_argument("--pytest-arg", action="append", metavar="ARG", help="extra pytest argument (repeatable)")
+    mu.add_argument("--json", metavar="PATH", help="write the per-mutant report here")
+    mu.set_defaults(func=_lazy("mutants", "cmd_mutants"))
     return parser
 
 

@@ -13,16 +13,20 @@ from harness.saas.onboard import TIERS, register_one
 from harness.suites.adapter import (
     ApiKind,
     AwsCredentials,
+    Binding,
     Credentials,
+    HttpMethod,
     InternalRoute,
     KeyScheme,
     RawTable,
     ResourceSpec,
     RoleSpec,
     Route,
+    RouteAccess,
     SaasAdapter,
     Target,
     Tenant,
+    UsagePlanInfo,
 )
 from stack.harness_scoped import ScopedAccess
 
@@ -55,6 +59,44 @@ INTERNAL = tuple(InternalRoute(Route(method, path, api="admin"), "aws_iam", {"te
                                       ("POST", "/provisioning"), ("PUT", "/provisioning/{tenantid}")))
 
 
+SA, CS, TA, TU = "SystemAdmin", "CustomerSupport", "TenantAdmin", "TenantUser"
+EVERYONE = frozenset({SA, CS, TA, TU})
+
+
+def _admin(method: HttpMethod, path: str, allowed: frozenset[str], destructive: bool = False,
+           body: dict[str, Any] | None = None, **params: Binding) -> RouteAccess:
+    return RouteAccess(Route(method, path, api="admin"), allowed, params, body, destructive)
+
+
+# The role rules of REFERENCE.md ("Role rules") and stack/layers/python/saas_common/roles.py, as the
+# requests a role may make: the subject tenant is pooled, the other tenant another pooled tenant.
+ROLE_MATRIX = (
+    _admin("GET", "/tenants", frozenset({SA})),
+    _admin("GET", "/tenant/{tenantid}", frozenset({SA, CS, TA}), tenantid="own_tenant"),
+    _admin("GET", "/tenant/{tenantid}", frozenset({SA, CS}), tenantid="other_tenant"),
+    _admin("PUT", "/tenant/{tenantid}", frozenset({SA, TA}), body={"tenantPhone": "+15550100"},
+           tenantid="own_tenant"),
+    _admin("PUT", "/tenant/{tenantid}", frozenset({SA}), body={"tenantPhone": "+15550100"},
+           tenantid="other_tenant"),
+    _admin("PUT", "/tenant/activation/{tenantid}", frozenset({SA}), True, tenantid="own_tenant"),
+    _admin("DELETE", "/tenant/{tenantid}", frozenset({SA}), True, tenantid="own_tenant"),
+    _admin("POST", "/user", frozenset({TA}), body={"userName": "unique", "userEmail": "s5@example.com",
+                                                   "userRole": TU}),
+    _admin("GET", "/users", EVERYONE),
+    _admin("GET", "/user/{username}", EVERYONE, username="own_user"),
+    _admin("GET", "/user/{username}", frozenset({SA, CS}), username="other_user"),
+    _admin("PUT", "/user/{username}", frozenset({SA, TA}), body={"userEmail": "s5-new@example.com"},
+           username="own_user"),
+    _admin("PUT", "/user/{username}", frozenset({SA}), body={"userEmail": "s5-new@example.com"},
+           username="other_user"),
+    _admin("DELETE", "/user/{username}", frozenset({SA, TA}), True, username="own_user"),
+    *(RouteAccess(spec.list, frozenset({TA, TU})) for spec in RESOURCES),
+    *(RouteAccess(spec.create, frozenset({TA, TU}), body=spec.sample) for spec in RESOURCES),
+)
+AUTHORIZER_TTL: dict[ApiKind, float] = {"tenant": 30.0, "admin": 60.0}
+"""ReauthorizeEvery of the tenant API's authorizer (tenant-template.yaml) and the admin API's."""
+
+
 class ReferenceAdapter(SaasAdapter):
     """stack/: pooled basic/standard/premium, silo platinum; tenant users made by the tenant admin."""
 
@@ -71,6 +113,7 @@ class ReferenceAdapter(SaasAdapter):
         self._lock = threading.Lock()
         self._users: dict[tuple[str, str], tuple[str, str]] = {}
         self._scoped: ScopedAccess | None = None
+        self._target: Target | None = None
 
     def attach(self, target: Target) -> None:
         if target.embedded is not None:
@@ -85,6 +128,7 @@ class ReferenceAdapter(SaasAdapter):
         self._client = SaasClient(target.endpoint, self.state["admin_api_url"], target.region)
         if not target.state.get("aws"):  # credentials and policies are read as root: a harness target
             self._scoped = ScopedAccess(target, self.state, self.stack_dir)
+        self._target = target
 
     @property
     def client(self) -> SaasClient:
@@ -171,3 +215,41 @@ class ReferenceAdapter(SaasAdapter):
         if self._scoped is None:
             return None
         return self._scoped.policy(tenant_id, role, api)
+    def role_matrix(self) -> tuple[RouteAccess, ...]:
+        return ROLE_MATRIX
+
+    def authorizer_ttl(self, api: ApiKind = "tenant") -> float | None:
+        return AUTHORIZER_TTL[api]
+
+    def _root(self, service: str) -> Any:
+        """A root client on the target (the account's `test` keys), for provider-side operations."""
+        import boto3
+
+        if self._target is None:
+            raise RuntimeError("attach the adapter to a target first")
+        return boto3.session.Session().client(service, region_name=self._target.region,
+                                              endpoint_url=self._target.endpoint,
+                                              aws_access_key_id="test", aws_secret_access_key="test")
+
+    def usage_plan(self, tenant: Tenant) -> UsagePlanInfo | None:
+        """The tenant's own API key (TenantDetails' apiKeyId, made at registration) and its plan."""
+        details = self._root("dynamodb").get_item(TableName=self.state["tables"]["TenantDetails"],
+                                                  Key={"tenantId": {"S": tenant.id}}).get("Item", {})
+        key_id = details.get("apiKeyId", {}).get("S")
+        if not key_id:
+            return None
+        plans = self._root("apigateway").get_usage_plans(keyId=key_id).get("items", [])
+        if len(plans) != 1:
+            return None
+        plan = plans[0]
+        throttle, quota = plan.get("throttle", {}), plan.get("quota")
+        return UsagePlanInfo(float(throttle["rateLimit"]), int(throttle["burstLimit"]),
+                             int(quota["limit"]) if quota else None, quota["period"] if quota else None,
+                             str(plan["id"]), key_id)
+
+    def disable_user(self, tenant: Tenant | None, username: str) -> bool:
+        """AdminDisableUser in the user's pool: the tenant's pool, or the operations pool."""
+        operations = self.state["user_pools"]["operations"]["user_pool_id"]
+        pool = tenant.extra["user_pool_id"] if tenant else operations
+        self._root("cognito-idp").admin_disable_user(UserPoolId=pool, Username=username)
+        return True

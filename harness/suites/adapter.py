@@ -22,6 +22,11 @@ TenantIdPlace = Literal["path", "body", "response", "id", "token", "header"]
 """Where a tenant id shows: a path parameter, a request body field, a response field, inside the
 resource id itself (e.g. '<tenantId>-3:abc'), only in the caller's token, or a request header."""
 InternalAuth = Literal["aws_iam", "api_key", "network"]
+Binding = Literal["own_tenant", "other_tenant", "own_user", "other_user", "unique"]
+"""What a role-matrix path parameter or body value stands for: the subject tenant's id, another
+tenant's id, the username of a TenantUser-like user of the subject tenant (or of the other tenant),
+or a fresh unique name."""
+QuotaPeriod = Literal["DAY", "WEEK", "MONTH"]
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,33 @@ class TenantIdRefused(ValueError):
     """The app would never issue or scope this tenant id (so no policy exists for it)."""
 
 
+@dataclass(frozen=True)
+class RouteAccess:
+    """One cell row of the role matrix: the roles an app lets make this request, all others refused."""
+
+    route: Route
+    allowed: frozenset[str]
+    params: Mapping[str, Binding] = field(default_factory=dict)
+    body: Mapping[str, Any] | None = None
+    """The request body; a string value that is exactly a Binding name is replaced like a parameter."""
+    destructive: bool = False
+    """True when an allowed call would damage the shared subject (deactivate it, delete its user):
+    the suites then only check that the other roles are refused."""
+
+
+@dataclass(frozen=True)
+class UsagePlanInfo:
+    """A tenant's throttling identity: its plan's limits and, where the app exposes them, the ids
+    GetUsage takes (the usage plan and the tenant's own API key)."""
+
+    rate: float
+    burst: int
+    quota: int | None = None
+    period: QuotaPeriod | None = None
+    plan_id: str | None = None
+    key_id: str | None = None
+
+
 class SaasAdapter(abc.ABC):
     """Drives one multi-tenant app for the suites; subclass it for your app (see docs/ADAPTERS.md)."""
 
@@ -248,6 +280,22 @@ class SaasAdapter(abc.ABC):
         """The session policy the app scopes `tenant_id`'s credentials with on `api`; None when the app
         cannot expose it (S4 is skipped); raises TenantIdRefused for an id the app would never issue."""
         return None
+
+    def role_matrix(self) -> tuple[RouteAccess, ...]:
+        """Which roles may make which requests (scenario S5); none declared skips the matrix."""
+        return ()
+
+    def usage_plan(self, tenant: Tenant) -> UsagePlanInfo | None:
+        """The tenant's usage plan limits and ids (scenario S6); None skips the throttling checks."""
+        return None
+
+    def authorizer_ttl(self, api: ApiKind = "tenant") -> float | None:
+        """Seconds an authorizer decision is cached on `api` (scenario S7); None when unknown."""
+        return None
+
+    def disable_user(self, tenant: Tenant | None, username: str) -> bool:
+        """Disable a user the way the provider would (Cognito AdminDisableUser); False if unsupported."""
+        return False
 
     def role(self, name: str) -> RoleSpec:
         for spec in self.roles:

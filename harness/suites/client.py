@@ -10,6 +10,7 @@ from typing import Any
 import urllib3
 
 from harness.client.saas import Reply
+from harness.suites import repro
 from harness.suites.adapter import Credentials, ResourceSpec, Route, SaasAdapter, Tenant
 
 
@@ -48,12 +49,26 @@ class SignedInClient:
              token: str | None = None, headers: Mapping[str, str] | None = None,
              params: Mapping[str, str] | None = None) -> Reply:
         """Call `route` on this user's API (or `tenant`'s); `token` overrides the user's own."""
-        base = self.adapter.api_base(tenant or self.tenant, route.api)
-        return self.http.request(route.method, route.url(base, **(params or {})), body=body, headers=headers,
-                                 token=self.credentials.token if token is None else token)
+        return self._send(route, body, tenant, token, headers, params, None)
+
+    def _send(self, route: Route, body: Any, tenant: Tenant | None, token: str | None,
+              headers: Mapping[str, str] | None, params: Mapping[str, str] | None,
+              capture_field: str | None) -> Reply:
+        """The call, recorded as a repro setup step (a create captures the id it answers)."""
+        base_tenant = tenant or self.tenant
+        base = self.adapter.api_base(base_tenant, route.api)
+        reply = self.http.request(route.method, route.url(base, **(params or {})), body=body, headers=headers,
+                                  token=self.credentials.token if token is None else token)
+        repro.current().record(
+            "setup", actor=self.credentials, actor_tenant=self.tenant, victim=base_tenant, route=route,
+            base=base_tenant if route.api == "tenant" else None, params=params or {}, body=body,
+            headers=headers, auth="actor" if token is None else "literal", token=token, status=reply.status,
+            reply=reply.body, capture_field=capture_field)
+        return reply
 
     def create(self, resource: ResourceSpec, body: Any = None) -> Reply:
-        return self.call(resource.create, body=dict(resource.sample) if body is None else body)
+        return self._send(resource.create, dict(resource.sample) if body is None else body, None, None, None,
+                          None, resource.id_field)
 
     def read(self, resource: ResourceSpec, item_id: str) -> Reply:
         return self.call(resource.read, params={resource.id_param: item_id})

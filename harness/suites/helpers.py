@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import botocore.config
 
+from harness.suites import repro
 from harness.suites.adapter import RawTable, ResourceSpec, Route, SaasAdapter, Target, Tenant
 from harness.suites.client import ApiClient, SignedInClient
 
@@ -105,9 +106,14 @@ class Attacker:
             for op in ops:
                 route = resource.route(op)  # type: ignore[arg-type]
                 body = dict(resource.update_sample) if op == "update" else None
-                url = route.url(self.adapter.api_base(base, route.api), **{resource.id_param: item_id})
+                params = {resource.id_param: item_id}
+                url = route.url(self.adapter.api_base(base, route.api), **params)
                 reply = self.http.request(route.method, url, token=actor.credentials.token, body=body,
                                           headers=headers)
+                repro.current().record(
+                    "attack", actor=actor.credentials, actor_tenant=actor.tenant, victim=victim, route=route,
+                    base=base, params=params, body=body, headers=headers, auth="actor", token=None,
+                    status=reply.status, reply=reply.body)
                 out.append(self._attempt(actor.credentials.username, victim.name, route, url, reply.status,
                                          reply.body))
         return out
@@ -121,6 +127,12 @@ class Attacker:
                             **internal.sample)
             token = actor.credentials.token if actor else None
             reply = self.http.request(route.method, url, token=token, body={})
+            repro.current().record(
+                "attack", actor=actor.credentials if actor else None,
+                actor_tenant=actor.tenant if actor else None,
+                victim=None, route=route, base=actor.tenant if actor and route.api == "tenant" else None,
+                params=internal.sample, body={}, headers=None, auth="actor" if actor else "none", token=None,
+                status=reply.status, reply=reply.body)
             out.append(self._attempt(actor.credentials.username if actor else "anonymous", "provider",
                                      route, url, reply.status, reply.body))
         return out
@@ -130,6 +142,10 @@ class Attacker:
         """One call with a token of the attacker's making (forged, tampered, expired)."""
         url = route.url(self.adapter.api_base(tenant, route.api), **params)
         reply = self.http.request(route.method, url, token=token, body=body)
+        repro.current().record(
+            "attack", actor=None, actor_tenant=None, victim=tenant, route=route,
+            base=tenant if route.api == "tenant" else None, params=params, body=body, headers=None,
+            auth="literal", token=token, status=reply.status, reply=reply.body)
         return self._attempt("forger", tenant.name if tenant else "provider", route, url, reply.status,
                              reply.body)
 

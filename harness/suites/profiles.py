@@ -15,8 +15,12 @@ def register_profiles() -> None:
     """ci: derandomized and bounded, so CI runs repeat; dev: quick and random; deep: long hunts."""
     settings.register_profile("ci", derandomize=True, max_examples=40, deadline=None, print_blob=True,
                               database=None, suppress_health_check=_SLOW_OK)
-    settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=_SLOW_OK)
-    settings.register_profile("deep", max_examples=600, deadline=None, suppress_health_check=_SLOW_OK)
+    # dev and deep say derandomize=False outright: on a CI machine hypothesis makes its own derandomized
+    # "ci" profile the default, and a profile inherits the default's settings.
+    settings.register_profile("dev", max_examples=20, derandomize=False, deadline=None,
+                              suppress_health_check=_SLOW_OK)
+    settings.register_profile("deep", max_examples=600, derandomize=False, deadline=None,
+                              suppress_health_check=_SLOW_OK)
 
 
 def chosen_profile(option: str | None) -> str | None:

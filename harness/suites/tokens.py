@@ -121,10 +121,14 @@ def _given(kind: Tampering, token: str | None, what: str) -> Tampered:
 
 
 def _expired(kit: TamperKit, claims: Mapping[str, Any]) -> Tampered:
-    """Genuinely signed by the pool, its exp an hour gone; needs the pool's signer."""
+    """Genuinely signed by the pool, its exp an hour before the genuine token was issued.
+
+    Dated from the genuine token's iat, not wall time, because the target's virtual clock signed it.
+    """
     if kit.pool_signer is None:
         raise LookupError("expired needs the pool's signer in the TamperKit (an embedded target)")
-    now = int(time.time())
+    issued = claims.get("iat")
+    now = int(issued) if isinstance(issued, int | float) else int(time.time())
     forged = {**claims, "iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600}
     return Tampered(Tampering.EXPIRED, kit.pool_signer(forged), forged)
 

@@ -26,18 +26,27 @@ class Rejected(Exception):
     """The verifier refused the token."""
 
 
-def verify(token: str, jwks: Mapping[str, Any], client_id: str, issuer: str) -> dict[str, Any]:
-    """A correct ID-token verifier after the AWS page above; raises Rejected on any failure."""
+def verify(token: str, jwks: Mapping[str, Any], client_id: str, issuer: str,
+           now: float) -> dict[str, Any]:
+    """A correct ID-token verifier after the AWS page above; raises Rejected on any failure.
+
+    Time claims are checked against `now`, the target's virtual clock, which signed the token
+    (other tests in the session may have moved it away from wall time)."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
         keys = {k["kid"]: k for k in jwks["keys"]}
         if kid not in keys:
             raise Rejected(f"kid {kid!r} not in the pool's JWKS")
         key = jwt.PyJWK.from_dict(keys[kid]).key
-        claims: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], audience=client_id,
-                                            issuer=issuer, options={"require": ["exp", "iat"]})
+        claims: dict[str, Any] = jwt.decode(
+            token, key, algorithms=["RS256"], audience=client_id, issuer=issuer,
+            options={"require": ["exp", "iat"], "verify_exp": False, "verify_iat": False})
     except jwt.PyJWTError as exc:
         raise Rejected(str(exc)) from exc
+    if not isinstance(claims["exp"], int | float) or claims["exp"] <= now:
+        raise Rejected("expired")
+    if not isinstance(claims["iat"], int | float) or claims["iat"] > now:
+        raise Rejected("issued in the future")
     if claims.get("token_use") != "id":
         raise Rejected("not an ID token")
     return claims
@@ -73,10 +82,10 @@ def kit(target: EmbeddedTarget, pools: tuple[Pool, Pool]) -> TamperKit:
 
 
 @pytest.fixture(scope="module")
-def verifier(pools: tuple[Pool, Pool], kit: TamperKit) -> Any:
+def verifier(target: EmbeddedTarget, pools: tuple[Pool, Pool], kit: TamperKit) -> Any:
     mine, _ = pools
     jwks, issuer = mine.jwks(), split(kit.genuine)[1]["iss"]
-    return lambda token: verify(token, jwks, mine.client_id, issuer)
+    return lambda token: verify(token, jwks, mine.client_id, issuer, target.clock.now())
 
 
 def test_the_genuine_token_is_accepted(verifier: Any, kit: TamperKit) -> None:
@@ -91,17 +100,21 @@ def test_each_tampering_is_rejected(verifier: Any, kit: TamperKit, kind: Tamperi
         verifier(forged.token)
 
 
-def test_the_expired_token_is_validly_signed_but_expired(pools: tuple[Pool, Pool], kit: TamperKit) -> None:
-    """Its only fault is exp: so a verifier that skips exp would accept it."""
+def test_the_expired_token_is_validly_signed_but_expired(target: EmbeddedTarget, pools: tuple[Pool, Pool],
+                                                         kit: TamperKit) -> None:
+    """Its only fault is exp (on the target's clock): so a verifier that skips exp would accept it."""
     mine, _ = pools
     forged = tamper(Tampering.EXPIRED, kit)
-    with pytest.raises(jwt.ExpiredSignatureError):
-        verify_sig_only(forged.token, mine.jwks(), mine.client_id)
+    claims = verify_sig_only(forged.token, mine.jwks(), mine.client_id)
+    assert claims["exp"] <= target.clock.now()
+    assert claims["cognito:username"] == "alice"
 
 
 def verify_sig_only(token: str, jwks: Mapping[str, Any], client_id: str) -> dict[str, Any]:
+    """Signature and audience only: time claims are left to the caller."""
     key = jwt.PyJWKSet.from_dict(dict(jwks))[jwt.get_unverified_header(token)["kid"]].key
-    out: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], audience=client_id)
+    out: dict[str, Any] = jwt.decode(token, key, algorithms=["RS256"], audience=client_id,
+                                     options={"verify_exp": False, "verify_iat": False})
     return out
 
 
