@@ -31,6 +31,7 @@ from harness.suites.scoped import (
     DENIED,
     TABLE_WIDE,
     aimed_request,
+    batch_request,
     dynamodb,
     key_names,
     outcome,
@@ -148,6 +149,21 @@ def test_a_batch_or_transaction_mixing_own_and_foreign_keys_is_denied_whole(data
     actor, table, op, params = draw.draw(mixed_batches(data), "request")
     got = _attempt(data, actor, table, op, params)
     assert got == DENIED, f"{actor.tenant.name} {op} mixing keys on {table.name}: {got}"
+
+
+def test_every_batch_and_transaction_naming_one_foreign_key_is_denied(data: Data) -> None:
+    """Each actor, each table it shares with another tenant, each batch and transaction operation, with
+    one own key and one of the victim's: denied (a ForAnyValue condition would let the batch through)."""
+    for actor in data.actors:
+        own_tables = {t.name: t for t in data.tables(actor.tenant)}
+        for victim in (t for t in data.tenants if t.id != actor.tenant.id):
+            for table in (t for t in data.tables(victim) if t.name in own_tables):
+                keys = [{table.partition_key: {"S": table.scheme.partitions(tenant.id)[0]},
+                         **({table.sort_key: {"S": "s3-batch-probe"}} if table.sort_key else {})}
+                        for tenant in (actor.tenant, victim)]
+                for op in ("BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems"):
+                    got = _attempt(data, actor, table, op, batch_request(op, table, keys))
+                    assert got == DENIED, f"{actor.tenant.name} ({actor.api}) {op} on {table.name}: {got}"
 
 
 @st.composite

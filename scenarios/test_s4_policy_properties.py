@@ -35,10 +35,11 @@ from harness.suites.adapter import (
 )
 from harness.suites.helpers import TenantFactory
 from harness.suites.policy_check import SessionDecider
-from harness.suites.scoped import DENIED, TABLE_WIDE, aimed_request, dynamodb, outcome
+from harness.suites.scoped import DENIED, TABLE_WIDE, aimed_request, batch_request, dynamodb, outcome
 
 APIS: tuple[ApiKind, ...] = ("tenant", "admin")
 ITEM_OPS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
+BATCH_OPS = ("BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems")
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,11 @@ def test_a_tenants_policy_denies_every_operation_on_every_key_of_any_other_tenan
                 for op in DYNAMODB_OPERATIONS:
                     assert not decide.allowed(op, aimed_request(op, table, _key(table, pk))), (
                         f"{family}: A={a!r}'s {api} policy allows {op} on B={b!r}'s {pk!r} in {table.name}")
+                for op in BATCH_OPS:  # one of A's own keys beside B's: ForAnyValue would let it through
+                    mixed = [_key(table, table.scheme.partitions(a)[0]), _key(table, pk)]
+                    request = batch_request(op, table, mixed)
+                    assert not decide.allowed(op, request), (
+                        f"{family}: A={a!r}'s {api} policy allows {op} naming B's {pk!r} in {table.name}")
 
 
 @given(pair=tenant_id_pairs())

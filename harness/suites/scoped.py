@@ -108,3 +108,14 @@ def aimed_request(op: str, table: RawTable, key: dict[str, Any]) -> dict[str, An
     }
     return requests[op]
 
+
+def batch_request(op: str, table: RawTable, keys: list[dict[str, Any]]) -> dict[str, Any]:
+    """A batch or transaction naming each of `keys` (reads, or puts that the test restores)."""
+    name = table.name
+    if op == "BatchGetItem":
+        return {"RequestItems": {name: {"Keys": keys}}}
+    if op == "BatchWriteItem":
+        return {"RequestItems": {name: [{"PutRequest": {"Item": {**k, "note": {"S": "s3"}}}} for k in keys]}}
+    if op == "TransactGetItems":
+        return {"TransactItems": [{"Get": {"TableName": name, "Key": k}} for k in keys]}
+    return {"TransactItems": [{"Put": {"TableName": name, "Item": {**k, "note": {"S": "s3"}}}} for k in keys]}
