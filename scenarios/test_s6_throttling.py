@@ -168,6 +168,32 @@ def test_noisy_neighbour_takes_nothing_from_another_tenant(
     assert _usage(saas_suite_target, quiet.plan, day) - before["quiet"] == quiet_admitted
 
 
+def test_every_tiers_requests_are_metered_against_the_tenants_own_key(
+        saas_adapter: SaasAdapter, saas_tenants: TenantFactory, saas_users: Users,
+        saas_suite_target: Target, frozen: Clock) -> None:
+    """Pooled or silo, each tier's API counts a tenant's admitted request against that tenant's own
+    key in GetUsage: a method that does not require the key is never throttled nor metered."""
+    if not saas_adapter.tiers:
+        pytest.skip(f"{saas_adapter.name} declares no tiers")
+    metered = 0
+    day = _today(frozen)
+    for tier in saas_adapter.tiers:
+        tenant = saas_tenants.get(tier)
+        plan = saas_adapter.usage_plan(tenant)
+        if plan is None or plan.plan_id is None or plan.key_id is None:
+            continue
+        m = Metered(tenant, saas_users(tenant, _writer(saas_adapter)), plan)
+        _refill(frozen, plan)
+        before = _usage(saas_suite_target, plan, day)
+        reply = _hit(m, saas_adapter)
+        assert reply.status < 500, (tier, reply.status, reply.body)
+        assert reply.status != 429, (tier, reply.body)
+        assert _usage(saas_suite_target, plan, day) - before == 1, f"{tier}: request not metered"
+        metered += 1
+    if metered == 0:
+        pytest.skip(f"{saas_adapter.name} exposes no usage plan ids (SaasAdapter.usage_plan)")
+
+
 def _seconds_to_next_period(clock: Clock, plan: UsagePlanInfo) -> float:
     now = datetime.fromtimestamp(clock.now(), UTC)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
