@@ -111,11 +111,13 @@ def run_pytest(paths: Sequence[str], opts: RunOptions, stack_dir: Path, work: Pa
 
 
 def first_suites(caught_by: str, suites: Sequence[Path]) -> list[str] | None:
-    """The caught-by suite when it names an existing file (optionally '::test'), None otherwise."""
+    """The caught-by suite when it names a file among the suites being run (optionally '::test'),
+    None otherwise; looked up within `suites`, so `--suites` elsewhere never runs the default ones."""
     file = caught_by.split("::", 1)[0].strip()
     if not file or " " in file or not file.endswith(".py"):
         return None
-    if Path(file).exists():
+    named = Path(file).resolve()
+    if named.exists() and any(named == s.resolve() or s.resolve() in named.parents for s in suites):
         return [caught_by.strip()]
     for suite in suites:
         candidate = suite / Path(file).name

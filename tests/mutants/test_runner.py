@@ -112,6 +112,11 @@ def test_caught_by_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert first_suites("scenarios/test_x.py", (Path("suite"),)) == ["suite/test_x.py"]
     assert first_suites("the throttling suite", (Path("suite"),)) is None
     assert first_suites("suite/test_missing.py", (Path("suite"),)) is None
+    # A caught-by naming a file outside the suites being run resolves within them (--suites wins).
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "test_x.py").write_text("")
+    assert first_suites("scenarios/test_x.py::test_one", (Path("suite"),)) == ["suite/test_x.py::test_one"]
+    assert first_suites("scenarios/test_x.py", (Path("scenarios"),)) == ["scenarios/test_x.py"]
 
 
 def test_junit_without_a_report_reads_as_no_failures(tmp_path: Path) -> None:

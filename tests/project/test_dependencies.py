@@ -30,8 +30,9 @@ def _project() -> dict[str, object]:
 
 
 def _local_modules() -> set[str]:
-    """Top-level names our own code provides: harness, and the Lambda sources and layers of stack/."""
-    names = {"harness"}
+    """Top-level names our own code provides: harness, stack (its adapter modules are imported as
+    `stack.harness_adapter` from the project root), and the Lambda sources and layers of stack/."""
+    names = {"harness", "stack"}
     for path in (ROOT / "stack").rglob("*.py"):
         names.add(path.stem)
         names.update(p.name for p in path.parents if (p / "__init__.py").exists())
