@@ -11,6 +11,7 @@ from harness.clock import VirtualClock
 from harness.http import HttpRequest, HttpResponse, json_response
 
 MetricsSource = Callable[[], dict[str, Any]]
+AdminRoute = Callable[[HttpRequest], HttpResponse]
 
 
 class AdminAPI:
@@ -21,6 +22,11 @@ class AdminAPI:
         self.info = info
         self._reset = reset
         self._metrics: dict[str, MetricsSource] = {}
+        self._routes: dict[tuple[str, str], AdminRoute] = {}
+
+    def add_route(self, method: str, path: str, handler: AdminRoute) -> None:
+        """Another part's admin route (the fault plan's /_harness/faults, say)."""
+        self._routes[(method, path.rstrip("/"))] = handler
 
     def add_metrics(self, name: str, source: MetricsSource) -> None:
         self._metrics[name] = source
@@ -38,6 +44,8 @@ class AdminAPI:
             return json_response(200, {"reset": True})
         if route == ("GET", "/_harness/metrics"):
             return json_response(200, {name: src() for name, src in self._metrics.items()})
+        if route in self._routes:
+            return self._routes[route](req)
         return json_response(404, {"message": f"no admin route {req.method} {req.path[:100]}"})
 
     def _clock_view(self) -> dict[str, Any]:

@@ -31,6 +31,12 @@ def _target_options(p: argparse.ArgumentParser, default_port: int = 4566) -> Non
     p.add_argument("--upstream", metavar="URL", default=None,
                    help="put the front door in front of this AWS-compatible endpoint instead of "
                         "in-process moto (LocalStack, ministack, moto_server)")
+    p.add_argument("--fault", action="append", metavar="RULE",
+                   help="inject latency or errors, e.g. 'sts:AssumeRole latency=fixed:200ms', "
+                        "'dynamodb:* error=throttle:0.1', 'function:*Authorizer* lambda=timeout' "
+                        "(repeatable; see docs/FAULTS.md)")
+    p.add_argument("--faults-file", metavar="FILE", help="a fault plan in JSON or YAML (docs/FAULTS.md)")
+    p.add_argument("--fault-seed", type=int, default=None, help="seed for fault rates and latencies")
 
 
 def _absolute_dir(text: str) -> Path:
@@ -101,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--state", metavar="FILE", help="replay against the target a state file describes")
     rp.add_argument("--adapter", metavar="MODULE:CLASS", help="the app adapter (default the reference one)")
     rp.set_defaults(func=_lazy("replay", "cmd_replay"))
+
+    fl = sub.add_parser("faults", help="show, set or clear the running target's fault plan")
+    fl.add_argument("action", choices=("show", "set", "clear"))
+    fl.add_argument("--fault", action="append", metavar="RULE",
+                    help="rule as for `up --fault` (repeatable)")
+    fl.add_argument("--faults-file", metavar="FILE", help="a fault plan in JSON or YAML")
+    fl.add_argument("--fault-seed", type=int, default=None, help="seed for fault rates and latencies")
+    fl.add_argument("--target", metavar="URL", help="the target's endpoint (default: from the state file)")
+    _work_dir(fl)
+    fl.set_defaults(func=_lazy("faults", "cmd_faults"))
 
     mu = sub.add_parser("mutants", help="plant each catalogued bug in a stack copy; the suites must catch it")
     mu.add_argument("--catalog", default="scenarios/bugs", help="the mutant folder (default scenarios/bugs)")

@@ -190,6 +190,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             close = req.headers.get("connection", "").lower() == "close"
             resp = self.server.call_app(req)
+            if resp.status == 0:  # a fault plan's timeout: the connection closes without an answer
+                return
             if resp.header("connection") == "close":
                 close = True
             if not self._send(resp, head=req.method == "HEAD", close=close) or close:

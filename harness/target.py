@@ -26,6 +26,8 @@ from harness.edge.upstream import (
     RemoteEndpoint,
     Upstream,
 )
+from harness.faults import admin as fault_admin
+from harness.faults.models import FaultConfig
 from harness.gateway import Gateway
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.runtime.failures import FunctionFailure
@@ -45,6 +47,7 @@ class TargetOptions:
     # Lambda environments alive at once, all functions together (each is a Python process of
     # about 60 MB); past it the least recently used idle one is evicted, as on a busy host.
     max_environments: int = 24
+    faults: FaultConfig | None = None  # latency and errors to inject from the start (harness/faults/)
 
 
 class EmbeddedTarget:
@@ -64,6 +67,9 @@ class EmbeddedTarget:
         self._install_services()
         self.admin = AdminAPI(self.clock, {}, self.reset)
         self.admin.add_metrics("edge", lambda: dict(self.edge.stats))
+        fault_admin.install(self.admin, self.edge.faults)
+        if opts.faults is not None:
+            self.edge.faults.replace(opts.faults)
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
         self.runtime: Runtime | None = None
@@ -88,6 +94,7 @@ class EmbeddedTarget:
             credentials=self._role_credentials, clock=self.clock,
             work_dir=self.work_dir / "lambda",
             max_environments=self.options.max_environments)
+        self.runtime.faults = self.edge.faults  # one plan for API calls and function invocations
         lambda_responses.install(self.edge, self.functions, self.runtime)
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
                                                        endpoint_url=self.endpoint)

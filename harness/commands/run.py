@@ -46,12 +46,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, counts: dict[str, int], work: Path) -> int:
+    from harness.commands.faults import plan_from_args
     from harness.saas.bootstrap import bring_up
     from harness.saas.onboard import OnboardError
     from harness.target import EmbeddedTarget, TargetOptions
 
+    faults, rc = plan_from_args(args)
+    if rc:
+        return rc
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=work, max_environments=args.max_environments)
+                         work_dir=work, max_environments=args.max_environments, faults=faults)
     t0 = time.perf_counter()
     err.print("Starting the embedded target and deploying the SaaS under test ...")
     with EmbeddedTarget(opts) as target:

@@ -38,6 +38,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, work_dir: Path) -> int:
+    from harness.commands.faults import plan_from_args
     from harness.target import EmbeddedTarget, TargetOptions
 
     stop = threading.Event()
@@ -59,8 +60,11 @@ def _serve(args: argparse.Namespace, work_dir: Path) -> int:
         return 2
     if moved:
         print(f"Moved an earlier run's records to {moved[0].parent}", flush=True)
+    faults, rc = plan_from_args(args)
+    if rc:
+        return rc
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=work_dir, max_environments=args.max_environments)
+                         work_dir=work_dir, max_environments=args.max_environments, faults=faults)
     try:
         target = EmbeddedTarget(opts)
     except KeyboardInterrupt:

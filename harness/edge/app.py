@@ -23,6 +23,9 @@ from harness.edge.sigv4 import SignedRequest, SigV4Error, parse_authorization, v
 from harness.edge.sts.models import SessionService
 from harness.edge.upstream import ROOT_KEY, ROOT_SECRET, Upstream, UpstreamUnavailable
 from harness.edge.validate import ParamError, validate
+from harness.faults import shapes as fault_shapes
+from harness.faults.models import ErrorKind
+from harness.faults.plan import FaultPlan
 from harness.http import HttpRequest, HttpResponse
 
 log = logging.getLogger("harness.edge")
@@ -68,6 +71,7 @@ class Call:
 Responder = Callable[[Call], HttpResponse | None]
 Observer = Callable[[Call, HttpResponse], HttpResponse]
 RawRoute = Callable[[HttpRequest, re.Match[str]], HttpResponse]
+RawService = str | None  # the service a raw route belongs to, for fault rules ("cognito-idp")
 
 
 class Edge:
@@ -90,7 +94,8 @@ class Edge:
         self._responders: dict[tuple[str, str], Responder] = {}
         self._validators: dict[tuple[str, str], list[Responder]] = {}
         self._observers: dict[tuple[str, str], list[Observer]] = {}
-        self._raw_routes: list[tuple[re.Pattern[str], RawRoute]] = []
+        self._raw_routes: list[tuple[re.Pattern[str], RawRoute, RawService]] = []
+        self.faults = FaultPlan()  # latency and errors users inject per operation (harness/faults/)
         self.stats = {"requests": 0, "denied": 0, "auth_failures": 0, "upstream_errors": 0}
 
     # -- extension points used by the service modules -------------------------------------
@@ -106,16 +111,20 @@ class Edge:
         """See (and possibly rewrite) the upstream's answer."""
         self._observers.setdefault((service, operation), []).append(observer)
 
-    def route(self, pattern: str, handler: RawRoute) -> None:
-        """Serve an unsigned non-API path, such as a user pool's JWKS."""
-        self._raw_routes.append((re.compile(pattern), handler))
+    def route(self, pattern: str, handler: RawRoute, service: RawService = None) -> None:
+        """Serve an unsigned non-API path, such as a user pool's JWKS (faulted as service:<last segment>)."""
+        self._raw_routes.append((re.compile(pattern), handler, service))
 
     # -- request path ---------------------------------------------------------------------
     def handle(self, req: HttpRequest) -> HttpResponse:
         self.stats["requests"] += 1
-        for pattern, raw in self._raw_routes:
+        for pattern, raw, raw_service in self._raw_routes:
             m = pattern.match(req.path)
             if m and req.method in ("GET", "HEAD"):
+                if raw_service is not None and self.faults.active:
+                    injected = self._raw_fault(raw_service, req.path)
+                    if injected is not None:
+                        return injected
                 return raw(req, m)
         try:
             claims = parse_authorization(req)
@@ -164,6 +173,10 @@ class Edge:
                 self.stats["denied"] += 1
                 return errors.access_denied(svc, principal.arn, denial.action, denial.resource,
                                             denial.decision.reason)
+        if self.faults.active and (principal is None or principal.kind != "service"):
+            injected = self._fault(svc, op.name)
+            if injected is not None:
+                return injected
         for validator in self._validators.get(key, ()):
             refusal = validator(call)
             if refusal is not None:
@@ -179,6 +192,33 @@ class Edge:
         return resp
 
     _self_authorised = {("sts", "AssumeRole")}
+
+    def _fault(self, svc: ServiceInfo, operation: str) -> HttpResponse | None:
+        """A matching fault rule's added latency (real time), then its error instead of the call.
+
+        AWS's own internal calls (Lambda assuming an execution role) are exempt: a plan models the
+        service as the app sees it.
+        """
+        kind = self._serve_fault(svc.name, operation)
+        return None if kind is None else fault_shapes.error_response(svc, kind)
+
+    def _raw_fault(self, service: str, path: str) -> HttpResponse | None:
+        """The same for a document route: jwks.json is faulted as `<service>:jwks`."""
+        kind = self._serve_fault(service, path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".json"))
+        return None if kind is None else fault_shapes.raw_error(kind)
+
+    def _serve_fault(self, service: str, operation: str) -> ErrorKind | None:
+        """Sleep the drawn latency (and a timeout's hold); the error kind to answer, if any."""
+        decision = self.faults.for_call(service, operation)
+        if decision is None:
+            return None
+        if decision.delay_s:
+            time.sleep(decision.delay_s)
+        if decision.error is None:
+            return None
+        if decision.error.kind == "timeout":
+            time.sleep(decision.error.hold_s)
+        return decision.error.kind
 
     def _forward(self, call: Call) -> HttpResponse:
         try:

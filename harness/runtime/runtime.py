@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.clock import VirtualClock
+from harness.faults.models import FunctionFault
+from harness.faults.plan import FaultPlan
 from harness.runtime import errors
 from harness.runtime.failures import FailureBook, FunctionFailure, error_type_of, first_error_line
+from harness.runtime.injected import injected_result
 from harness.runtime.invocation import decode_client_context, qualified_arn
 from harness.runtime.logs import LogBlock, LogBook, tail
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
@@ -67,6 +70,7 @@ class Runtime:
         self._stop = threading.Event()
         self._reaper = threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True)
         self._reaper.start()
+        self.faults = FaultPlan()  # the target shares the edge's plan here (harness/faults/)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -165,6 +169,11 @@ class Runtime:
             body = errors.error_payload("Runtime.InvalidRuntime", f"Runtime '{config.runtime}' "
                                         "is not supported here (python3.x only)", rid)
             return InvokeResult(rid, 200, body, "Unhandled", "", 0.0, None, config.version)
+        decision = self.faults.for_function(config.name) if self.faults.active else None
+        if decision is not None:
+            time.sleep(decision.delay_s)
+            if decision.function is not None:
+                return self._injected(config, decision.function, rid)
         timeout = float(config.timeout if timeout_override_s is None else timeout_override_s)
         key = self._key(config)
         lease = self._pool.acquire(key, timeout + CREDENTIAL_MARGIN_S)
@@ -237,6 +246,22 @@ class Runtime:
                                   phase="invoke")
         return InvokeResult(rid, 200, body, function_error, tail(data), duration, init_ms,
                             config.version)
+
+    def _injected(self, config: FunctionConfig, fault: FunctionFault, rid: str) -> InvokeResult:
+        """A fault plan's Lambda failure, logged, counted and recorded like a real one."""
+        result, error_type, kind = injected_result(config, fault, rid, self._clock.now)
+        block = LogBlock(self._clock.now() - time.time())
+        block.line(f"START RequestId: {rid} Version: {config.version}")
+        block.line(f"[harness fault plan] injected {fault.kind}: {error_type}")
+        block.line(f"END RequestId: {rid}")
+        data = block.data()
+        self._logs.append(config.name, data)
+        self._counters.tally(config.name, kind == "init", True, kind)
+        self._failures.record(function=config.name, error_type=error_type,
+                              line=f"injected {fault.kind} (fault plan)",
+                              log_path=str(self._logs.path(config.name)), request_id=rid,
+                              phase="init" if kind == "init" else "invoke")
+        return result
 
     def _init_failed(self, config: FunctionConfig, worker: Worker, ready: Outcome, rid: str,
                      block: LogBlock, init_ms: float) -> InvokeResult:

@@ -16,7 +16,7 @@ from harness.suites.helpers import Attacker, Clock, ClockUnavailable, Oracle, Te
 from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
 
 # Saves the recorded steps of a failing test as a replayable repro (harness/suites/recording.py).
-pytest_plugins = ["harness.suites.recording"]
+pytest_plugins = ["harness.suites.recording", "harness.suites.faults"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -225,7 +225,7 @@ def install(edge: Edge) -> CognitoFront:
     ctx = CognitoContext(edge)
     tokens = TokenService(ctx)
     front = CognitoFront(ctx, tokens)
-    edge.route(WELL_KNOWN, front.well_known)
+    edge.route(WELL_KNOWN, front.well_known, service="cognito-idp")
     for op in access_token_operations(edge):
         edge.check(SERVICE, op, tokens.check_access)
     for op in ("UpdateUserAttributes", "DeleteUserAttributes"):
