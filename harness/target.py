@@ -29,6 +29,7 @@ from harness.edge.upstream import (
 from harness.faults import admin as fault_admin
 from harness.faults.models import FaultConfig
 from harness.gateway import Gateway
+from harness.http import HttpRequest, HttpResponse, json_response
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.runtime.failures import FunctionFailure
 from harness.server import HarnessHTTPServer
@@ -99,6 +100,7 @@ class EmbeddedTarget:
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
                                                        endpoint_url=self.endpoint)
         self.admin.add_metrics("lambda", self.runtime.metrics)
+        self.admin.add_route("POST", "/_harness/lambda/flush", self._flush_environments)
         self.gateway = Gateway(
             apigateway_client_factory=lambda: self.upstream.client("apigateway"),
             invoke=self.invoker, iam=ExecuteApiAuthorizer(self.edge), clock=self.clock,
@@ -107,6 +109,12 @@ class EmbeddedTarget:
         apigateway.install(self.edge, self.gateway)
         self.app.gateway = self.gateway
         self.admin.add_metrics("gateway", self.gateway.metrics)
+
+    def _flush_environments(self, _req: HttpRequest) -> HttpResponse:
+        """Drop every Lambda environment, so the next invocations start cold (fault scenarios)."""
+        if self.runtime is not None:
+            self.runtime.flush()
+        return json_response(200, {"flushed": True})
 
     def _role_credentials(self, config: FunctionConfig) -> SessionCredentials:
         """A real AssumeRole through the edge, signed as the Lambda service principal."""

@@ -51,6 +51,14 @@ class Faults:
     def clear(self) -> None:
         self._call("DELETE")
 
+    def cold_start(self) -> None:
+        """Drop the target's Lambda environments: the next calls start cold (and re-fetch JWKS)."""
+        url = self.url.rsplit("/", 1)[0] + "/lambda/flush"
+        req = urllib.request.Request(url, data=b"{}", method="POST")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            if resp.status != 200:
+                raise FaultsUnavailable(f"POST {url} answered {resp.status}")
+
     def metrics(self) -> dict[str, Any]:
         """What the plan injected so far, per service:Operation or function:name."""
         return dict(self._call("GET")[1]["metrics"]["by_call"])
