@@ -91,13 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_lazy("run", "cmd_run"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
-    bench.add_argument("which", choices=["edge", "gateway", "onboarding"], help="what to measure")
+    bench.add_argument("which", choices=["edge", "gateway", "onboarding", "authorizer"],
+                       help="what to measure")
     bench.add_argument("--json", metavar="PATH", help="write the results here")
     bench.add_argument("-n", type=int, default=1000, help="samples per latency measurement")
     bench.add_argument("--tenants", type=int, default=100, help="onboarding: tenants in all")
     bench.add_argument("--platinum", type=int, default=None,
                        help="onboarding: how many are Platinum (default a tenth)")
     bench.add_argument("--concurrency", type=int, default=8)
+    bench.add_argument("--requests", type=int, default=100,
+                       help="authorizer: requests per cell (at most 2000)")
+    bench.add_argument("--ttls", default="0,30,60,300", help="authorizer: TTLs in seconds")
+    bench.add_argument("--sts-ms", default="0,50,200", help="authorizer: STS AssumeRole latencies (0: none)")
+    bench.add_argument("--placements", default="authorizer,function",
+                       help="authorizer: where credentials are assumed")
+    bench.add_argument("--markdown", metavar="PATH", help="authorizer: the matrix as a markdown table")
+    bench.add_argument("--plots", metavar="DIR", help="authorizer: PNG plots into DIR")
     bench.set_defaults(func=_lazy("bench", "cmd_bench"))
 
     rp = sub.add_parser("replay", help="re-run a saved violation (repro JSON); exit 1 while it still leaks")
