@@ -127,6 +127,25 @@ def build_parser() -> argparse.ArgumentParser:
     _work_dir(fl)
     fl.set_defaults(func=_lazy("faults", "cmd_faults"))
 
+    ld = sub.add_parser("load", help="Locust against usage plans, noisy neighbours or the authorizer cache")
+    ld.add_argument("scenario", choices=("usage-plans", "noisy-neighbour", "authorizer-cache"))
+    ld.add_argument("--duration", type=float, default=20.0, help="seconds of load (1-600, default 20)")
+    ld.add_argument("--tiers", help="tiers to onboard, comma-separated (default every tier)")
+    ld.add_argument("--flood-tier", help="noisy-neighbour: the flooding tenant's tier (default the last)")
+    ld.add_argument("--offer", type=float, default=2.0,
+                    help="offered rate as a multiple of the plan (default 2)")
+    ld.add_argument("--max-rps", type=float, default=2000.0, help="refuse plans offering more in all")
+    ld.add_argument("--processes", type=int, default=1, help="Locust worker processes (its --processes)")
+    ld.add_argument("--locustfiles", default="loadtests",
+                    help="folder of the locustfiles (default loadtests)")
+    ld.add_argument("--prepare-only", action="store_true",
+                    help="with --state: onboard and write .harness/load-plan.json for `locust -f`, then stop")
+    ld.add_argument("--state", metavar="FILE", help="attach to a running `saas-harness up` (its state.json)")
+    ld.add_argument("--adapter", metavar="MODULE:CLASS", help="the app adapter (default the reference one)")
+    ld.add_argument("--allow-remote", action="store_true", help="allow a target that is not on loopback")
+    ld.add_argument("--json", metavar="PATH", help="write the results and checks here")
+    ld.set_defaults(func=_lazy("load", "cmd_load"))
+
     mu = sub.add_parser("mutants", help="plant each catalogued bug in a stack copy; the suites must catch it")
     mu.add_argument("--catalog", default="scenarios/bugs", help="the mutant folder (default scenarios/bugs)")
     mu.add_argument("--stack", default="stack", help="the stack folder the diffs apply to (default stack)")

@@ -1,0 +1,91 @@
+"""`saas-harness load SCENARIO`: Locust against usage plans, noisy neighbours or the authorizer cache."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness.report.console import err, out
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from harness.load.runner import LoadOptions, LoadRefused, check_target, run
+    from harness.suites.adapter import Target
+    from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
+
+    opts = LoadOptions(scenario=args.scenario, duration_s=args.duration,
+                       tiers=tuple(t for t in (args.tiers or "").split(",") if t), flood_tier=args.flood_tier,
+                       offer=args.offer, max_rps=args.max_rps, processes=args.processes,
+                       locustfiles=Path(args.locustfiles), allow_remote=args.allow_remote)
+    adapter = load_adapter_class(args.adapter or DEFAULT_ADAPTER)()
+    try:
+        if args.state:
+            from harness.state import read_state
+
+            state = read_state(Path(args.state).parent)
+            check_target(str(state["endpoint"]), args.allow_remote)
+            target = Target(str(state["endpoint"]), str(state.get("region", "us-east-1")),
+                            str(state.get("account", "000000000000")), None, state, Path(args.state).parent)
+            adapter.attach(target)
+            if args.prepare_only:
+                return _prepare_only(opts, target, adapter)
+            return _finish(args, _run(run, opts, target, adapter))
+        if args.prepare_only:
+            print("error: --prepare-only needs --state (a running `saas-harness up`)", file=sys.stderr)
+            return 2
+        from harness.target import EmbeddedTarget, TargetOptions
+
+        with tempfile.TemporaryDirectory(prefix="saas-load-target-") as tmp:
+            err.print("Starting the embedded target and deploying the SaaS under test ...")
+            with EmbeddedTarget(TargetOptions(port=0, work_dir=Path(tmp))) as embedded:
+                info = embedded.describe()
+                target = Target(embedded.endpoint, str(info["region"]), str(info["account"]), embedded, info,
+                                Path(tmp))
+                adapter.attach(target)
+                return _finish(args, _run(run, opts, target, adapter))
+    except LoadRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        adapter.close()
+
+
+def _run(run: Any, opts: Any, target: Any, adapter: Any) -> dict[str, Any]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("load", total=opts.duration_s)
+        return dict(run(opts, target, adapter, progress=lambda s: err.print(s),
+                        tick=lambda elapsed: bar.update(task, completed=min(elapsed, opts.duration_s))))
+
+
+def _finish(args: argparse.Namespace, result: dict[str, Any]) -> int:
+    for c in result["checks"]:
+        mark = "[green]ok[/green]" if c["ok"] else "[red]FAILED[/red]"
+        detail = ", ".join(f"{k}={v}" for k, v in c.items() if k not in ("check", "tenant", "ok"))
+        out.print(f"{mark} {c['tenant']}: {c['check']} ({detail})")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return 0 if result["ok"] else 1
+
+
+def _prepare_only(opts: Any, target: Any, adapter: Any) -> int:
+    """The plan for a hand-run `locust -f loadtests/...`, written where the locustfiles look."""
+    from harness.load.plan import DEFAULT_PLAN
+    from harness.load.prepare import build_plan, offers
+
+    plan, _ = build_plan(adapter, opts.scenario, target.endpoint, opts.duration_s,
+                         offers(opts.scenario, opts.tiers or adapter.tiers, opts.flood_tier, opts.offer),
+                         opts.max_rps)
+    DEFAULT_PLAN.parent.mkdir(parents=True, exist_ok=True)
+    DEFAULT_PLAN.write_text(plan.to_json())
+    users = sum(t.users for t in plan.tenants)
+    out.print(f"Wrote {DEFAULT_PLAN}: {len(plan.tenants)} tenants, {users} users. Run: locust -f "
+              f"loadtests/{opts.scenario.replace('-', '_')}.py --headless -u {users} -r {users} -t 30s")
+    return 0
