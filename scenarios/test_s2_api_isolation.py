@@ -294,7 +294,8 @@ class ApiIsolation(RuleBasedStateMachine):
             spec = w.adapter.resource(m.resource)
             for actor in (r for r in w.readers if r.tenant is not None and r.tenant.id != victim.id):
                 for base in self._bases(actor, victim):
-                    reply = self._call(actor, spec.read, base, params={spec.id_param: m.item_id}, victim=victim)
+                    reply = self._call(actor, spec.read, base, params={spec.id_param: m.item_id},
+                                       victim=victim)
                     self._refused(reply, f"{actor.credentials.username} read of {victim.name}'s {m.item_id} "
                                          f"on {base.name}'s API", victim)
 

@@ -105,8 +105,9 @@ def test_a_planted_leak_is_caught_and_its_repro_replays_until_the_app_is_fixed(
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     [mutant] = json.loads(report.read_text())["mutants"]
     assert mutant["id"] == "read-ignores-tenant" and mutant["applied"] and mutant["caught"], mutant
-    assert mutant["caught_by"].endswith("test_s2_api_isolation.py::test_tenants_and_attackers_interleaved_never_cross")
-    [saved] = (tmp_path / ".harness" / "repros").glob("*test_tenants_and_attackers_interleaved_never_cross*.json")
+    s2 = "test_tenants_and_attackers_interleaved_never_cross"
+    assert mutant["caught_by"].endswith(f"test_s2_api_isolation.py::{s2}"), mutant
+    [saved] = (tmp_path / ".harness" / "repros").glob(f"*{s2}*.json")
     doc = json.loads(saved.read_text())
     assert doc["target"]["adapter"] == ADAPTER and any(s["kind"] == "attack" for s in doc["steps"])
 

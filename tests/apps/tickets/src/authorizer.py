@@ -10,7 +10,6 @@ import urllib.request
 
 import boto3
 import jwt
-
 from tenant_policy import TENANT_ID, session_policy
 
 POOL_ID = os.environ["USER_POOL_ID"]
@@ -85,7 +84,8 @@ def handler(event, context):
         RoleArn=os.environ["TENANT_DATA_ROLE_ARN"], RoleSessionName=f"t-{tenant_id}", DurationSeconds=900,
         Policy=json.dumps(session_policy(tenant_id, os.environ["TABLE_ARN"])))["Credentials"]
     out = _policy(str(claims["sub"]), "Allow", event["methodArn"])
-    out["context"] = {"tenantId": tenant_id, "role": role, "username": str(claims.get("cognito:username", "")),
+    out["context"] = {"tenantId": tenant_id, "role": role,
+                      "username": str(claims.get("cognito:username", "")),
                       "accessKeyId": creds["AccessKeyId"], "secretAccessKey": creds["SecretAccessKey"],
                       "sessionToken": creds["SessionToken"]}
     return out

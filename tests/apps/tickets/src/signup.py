@@ -1,12 +1,12 @@
 """Self-service signup: a new tenant (a Cognito group tenant-<id>), its first agent, and its profile item."""
 
+import contextlib
 import os
 import re
 import uuid
 
 import boto3
 from botocore.exceptions import ClientError
-
 from replies import BadRequest, json_object, reply, text_field
 from tenant_policy import partition
 
@@ -46,10 +46,8 @@ def handler(event, context):
     tenant_id = uuid.uuid4().hex
     group = f"tenant-{tenant_id}"
     for g in (group, "agent", "viewer"):
-        try:
+        with contextlib.suppress(IDP.exceptions.GroupExistsException):
             IDP.create_group(UserPoolId=POOL, GroupName=g)
-        except IDP.exceptions.GroupExistsException:
-            pass
     try:
         _create_agent(group, username, password)
     except IDP.exceptions.UsernameExistsException:

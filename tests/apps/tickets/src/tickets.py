@@ -10,7 +10,6 @@ import uuid
 
 import boto3
 from botocore.exceptions import ClientError
-
 from replies import BadRequest, json_object, reply, text_field
 from tenant_policy import partition
 
@@ -54,7 +53,8 @@ def _list(ddb, tenant_id):
     items, start = [], None
     while True:
         page = ddb.query(TableName=TABLE, KeyConditionExpression="PK = :p AND begins_with(SK, :s)",
-                         ExpressionAttributeValues={":p": {"S": partition(tenant_id)}, ":s": {"S": "TICKET#"}},
+                         ExpressionAttributeValues={":p": {"S": partition(tenant_id)},
+                                                    ":s": {"S": "TICKET#"}},
                          **({"ExclusiveStartKey": start} if start else {}))
         items += page.get("Items", [])
         start = page.get("LastEvaluatedKey")
@@ -80,7 +80,8 @@ def _update(ddb, tenant_id, ticket_id, event):
     title, status = _fields(event)
     try:
         ddb.update_item(TableName=TABLE, Key=_key(tenant_id, ticket_id),
-                        UpdateExpression="SET title = :t, #s = :s", ConditionExpression="attribute_exists(PK)",
+                        UpdateExpression="SET title = :t, #s = :s",
+                        ConditionExpression="attribute_exists(PK)",
                         ExpressionAttributeNames={"#s": "status"},
                         ExpressionAttributeValues={":t": {"S": title}, ":s": {"S": status}})
     except ClientError as exc:
@@ -92,7 +93,8 @@ def _update(ddb, tenant_id, ticket_id, event):
 
 def _delete(ddb, tenant_id, ticket_id):
     try:
-        ddb.delete_item(TableName=TABLE, Key=_key(tenant_id, ticket_id), ConditionExpression="attribute_exists(PK)")
+        ddb.delete_item(TableName=TABLE, Key=_key(tenant_id, ticket_id),
+                        ConditionExpression="attribute_exists(PK)")
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return reply(404, {"message": "no such ticket"})
