@@ -124,3 +124,16 @@ def test_a_planted_leak_is_caught_and_its_repro_replays_until_the_app_is_fixed(
         _deploy(target, work, APP)  # the fix: the clean app deployed over the mutated one
         assert main(["replay", str(saved), "--target", target.endpoint, "--adapter", ADAPTER]) == 0
         assert "no leak" in capsys.readouterr().out
+
+
+def test_the_planted_leak_applies_to_a_copy_of_the_app_and_changes_only_the_read_path(tmp_path: Path) -> None:
+    """The diff plants in a copy (never in tests/apps/tickets itself): the read handler and the template."""
+    copy = tmp_path / "tickets"
+    shutil.copytree(APP, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    [bug] = load_catalog(APP / "bugs", ())
+    bug.plant(copy)
+    changed = {p for p, data in before.items() if (copy / p).read_bytes() != data}
+    assert changed == {Path("src/tickets.py"), Path("template.yaml")}
+    assert ".scan(" in (copy / "src" / "tickets.py").read_text()
+    assert ".scan(" not in (APP / "src" / "tickets.py").read_text()
