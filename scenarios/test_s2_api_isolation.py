@@ -22,6 +22,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, 
 
 from harness.client.saas import Reply
 from harness.strategies import INJECTED_FIELDS
+from harness.suites import repro
 from harness.suites.adapter import RawTable, ResourceSpec, Route, SaasAdapter, Tenant
 from harness.suites.client import SignedInClient, created_id, listed_ids
 from harness.suites.helpers import Attacker, Oracle, TenantFactory, Users, tenant_headers
@@ -73,18 +74,22 @@ class ApiIsolation(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        repro.current().reset()  # one example per repro: the failing run's own steps, replayable alone
         self.model = OwnershipModel()
         self.dirty: set[str] = set()
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _call(self, client: SignedInClient, route: Route, tenant: Tenant | None = None, *, body: Any = None,
               headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
-              attack: bool = False) -> Reply:
+              attack: bool = False, victim: Tenant | None = None, capture: str | None = None) -> Reply:
+        """One call; `victim` marks one the app must refuse (recorded as an attack step of the repro),
+        `capture` the reply field of a created id (replays get their own ids)."""
         t0 = time.perf_counter()
-        reply = client.call(route, body=body, tenant=tenant, headers=headers, params=params)
+        reply = client.call(route, body=body, tenant=tenant, headers=headers, params=params, victim=victim,
+                            capture=capture)
         self.world.seconds += time.perf_counter() - t0
         self.world.calls += 1
-        self.world.attempts += attack
+        self.world.attempts += attack or victim is not None
         return reply
 
     def _attacker(self, victim: Tenant, pick: int, reader: bool) -> SignedInClient:
@@ -120,7 +125,8 @@ class ApiIsolation(RuleBasedStateMachine):
         i = owner % len(w.tenants)
         spec = w.specs[res % len(w.specs)]
         marker = new_marker("s2")
-        reply = self._call(w.writers[i], spec.create, body={**spec.sample, marker_field(spec): marker})
+        reply = self._call(w.writers[i], spec.create, body={**spec.sample, marker_field(spec): marker},
+                           capture=spec.id_field)
         _ok(reply, f"{w.tenants[i].name} creates a {spec.name}")
         assert reply.status == spec.create.ok_status, reply
         item_id = created_id(spec, reply)
@@ -167,7 +173,7 @@ class ApiIsolation(RuleBasedStateMachine):
         route = spec.route(op)  # type: ignore[arg-type]
         for base in self._bases(actor, victim):
             reply = self._call(actor, route, base, body=body, headers=headers,
-                               params={spec.id_param: item}, attack=True)
+                               params={spec.id_param: item}, victim=victim)
             self._refused(reply, f"{actor.credentials.username} {op} of {victim.name}'s {item} "
                                  f"on {base.name}'s API (forged: {forgery})", victim)
         self.dirty.add(victim.id)
@@ -186,7 +192,7 @@ class ApiIsolation(RuleBasedStateMachine):
         body = dict(spec.update_sample) if op == "update" else None
         for fake in forged:
             reply = self._call(actor, spec.route(op), body=body, params={spec.id_param: fake},  # type: ignore[arg-type]
-                               attack=True)
+                               victim=victim)
             self._refused(reply, f"{actor.credentials.username} {op} of forged id {fake!r}", victim)
         self.dirty.add(victim.id)
 
@@ -201,7 +207,7 @@ class ApiIsolation(RuleBasedStateMachine):
         spec = w.specs[res % len(w.specs)]
         marker = new_marker("s2")
         body, headers = self._forged(forgery, target, {**spec.sample, marker_field(spec): marker})
-        reply = self._call(actor, spec.create, body=body, headers=headers, attack=True)
+        reply = self._call(actor, spec.create, body=body, headers=headers, attack=True, capture=spec.id_field)
         _ok(reply, f"{actor.credentials.username} creates a {spec.name} naming {target.name}")
         if reply.status == spec.create.ok_status:
             self.model.add(created_id(spec, reply), actor.tenant.id, spec.name, marker)
@@ -220,7 +226,8 @@ class ApiIsolation(RuleBasedStateMachine):
         spec = w.specs[res % len(w.specs)]
         _, headers = self._forged(forgery, target, None)
         for base in self._bases(actor, target):
-            reply = self._call(actor, spec.list, base, headers=headers, attack=True)
+            reply = self._call(actor, spec.list, base, headers=headers, attack=True,
+                               victim=None if base.id == actor.tenant.id else target)
             what = f"{actor.credentials.username} lists {spec.name}s on {base.name}'s API (forged: {forgery})"
             if base.id == actor.tenant.id:  # a forged header changes nothing: the caller's own list
                 _ok(reply, what)
@@ -279,10 +286,23 @@ class ApiIsolation(RuleBasedStateMachine):
             for old in m.old_markers:
                 assert old not in stored, f"{table.name}: {m.item_id}'s pre-update state is still stored"
 
+    def _every_live_item_is_refused_to_another_tenant(self) -> None:
+        """A read by id of each live item by another tenant's reader (in turn), whichever rules were drawn."""
+        w = self.world
+        for n, m in enumerate(i for i in self.model.items.values() if not i.deleted):
+            victim = w.tenants[w.index(m.owner)]
+            spec = w.adapter.resource(m.resource)
+            actor = self._attacker(victim, n, True)
+            for base in self._bases(actor, victim):
+                reply = self._call(actor, spec.read, base, params={spec.id_param: m.item_id}, victim=victim)
+                self._refused(reply, f"{actor.credentials.username} read of {victim.name}'s {m.item_id} "
+                                     f"on {base.name}'s API", victim)
+
     def teardown(self) -> None:
         """Check every tenant once more, then delete what this run left so shared tenants stay as found."""
         w = self.world
         try:
+            self._every_live_item_is_refused_to_another_tenant()
             for i in range(len(w.tenants)):
                 self._check_tenant(i)
         finally:

@@ -39,7 +39,6 @@ from harness.suites.scoped import (
     snapshot,
 )
 
-APIS: tuple[ApiKind, ...] = ("tenant", "admin")
 ITEM_OPS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
 """What a tenant's own data layer does with its credentials on the tables behind its resources."""
 
@@ -77,7 +76,7 @@ def data(saas_adapter: SaasAdapter, saas_suite_target: Target, saas_tenants: Ten
     tenants = [saas_tenants.get(t) for t in tiers]
     actors = []
     for tenant in tenants:
-        for api in APIS:
+        for api in saas_adapter.apis():
             creds: AwsCredentials | None = saas_adapter.tenant_credentials(tenant, _writer(saas_adapter), api)
             if creds is None:
                 pytest.skip(f"{saas_adapter.name} cannot expose the credentials it vends to tenants")
@@ -230,6 +229,8 @@ def _indexes(data: Data, table: RawTable) -> list[tuple[str, str]]:
 def test_index_queries_never_return_another_tenants_items(data: Data, saas_oracle: Oracle) -> None:
     """A Query on a secondary index with the victim's index key value (read from its items as root) is
     denied; on the tenant's own value it is denied or returns only the tenant's items."""
+    if not any(_indexes(data, table) for tenant in data.tenants for table in data.tables(tenant)):
+        pytest.skip(f"no table of {data.adapter.name} has a secondary index")
     probed = 0
     for actor in data.actors:
         for tenant in data.tenants:
@@ -258,7 +259,7 @@ def test_index_queries_never_return_another_tenants_items(data: Data, saas_oracl
                             continue
                         owners = {next(iter(i[table.partition_key].values())) for i in found}
                         assert all(table.scheme.belongs(tenant.id, o) for o in owners), owners
-    assert probed > 0, "no table of the app has a secondary index with items to probe"
+    assert probed > 0, "the app's secondary indexes hold no items of these tenants to probe"
 
 
 def test_a_victims_real_item_survives_every_operation_of_another_tenant(

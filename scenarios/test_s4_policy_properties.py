@@ -37,7 +37,6 @@ from harness.suites.helpers import TenantFactory
 from harness.suites.policy_check import SessionDecider
 from harness.suites.scoped import DENIED, TABLE_WIDE, aimed_request, batch_request, dynamodb, outcome
 
-APIS: tuple[ApiKind, ...] = ("tenant", "admin")
 ITEM_OPS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
 BATCH_OPS = ("BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems")
 
@@ -109,7 +108,7 @@ def test_a_tenants_policy_denies_every_operation_on_every_key_of_any_other_tenan
     """For (A, B) from every adversarial family, on every table a tenant B would have (pooled and silo),
     each of the 13 operations on each of B's partition keys is denied by A's policy on every API."""
     family, a, b = pair
-    for api in APIS:
+    for api in policies.adapter.apis():
         decide = policies.decider(a, api)
         for table in policies.every_table(a, b):
             for pk in foreign_keys(table, a, b):
@@ -131,7 +130,7 @@ def test_a_tenants_policy_allows_each_of_its_own_keys_alike(policies: Policies,
     _, a, _ = pair
     resource_tables = {s.table for s in policies.adapter.resources()}
     allowed_somewhere: set[tuple[str, str]] = set()
-    for api in APIS:
+    for api in policies.adapter.apis():
         decide = policies.decider(a, api)
         for table in policies.tables(a):
             for op in DYNAMODB_OPERATIONS:
@@ -151,7 +150,7 @@ def test_the_real_tenants_policies_deny_each_other(policies: Policies, saas_tena
     """The session's own onboarded tenants, every ordered pair."""
     ids = [saas_tenants.get(t).id for t in policies.adapter.tiers]
     for a in ids:
-        for api in APIS:
+        for api in policies.adapter.apis():
             decide = policies.decider(a, api)
             for b in (i for i in ids if i != a):
                 for table in policies.every_table(a, b):
@@ -203,7 +202,7 @@ def test_a_real_assume_role_session_with_the_policy_decides_as_the_evaluator(
     root = dynamodb(policies.target)
     pooled = Tenant(a, "s4-probe", policies.adapter.tiers[0], "", "pooled")
     tables = policies.adapter.raw_tables(pooled)
-    for api in APIS:
+    for api in policies.adapter.apis():
         doc = policies.adapter.scoped_policy(a, policies.role, api)
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="s4", Policy=json.dumps(doc))["Credentials"]
         session = dynamodb(policies.target, AwsCredentials(creds["AccessKeyId"], creds["SecretAccessKey"],

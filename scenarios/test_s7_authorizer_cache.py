@@ -64,6 +64,9 @@ def test_warm_requests_hit_the_cache_and_the_ratio_shows_in_metrics(
         saas_suite_target: Target, saas_http: ApiClient, frozen: Clock) -> None:
     """A new token: the first request invokes the authorizer (a miss), the next N-1 are hits, and a
     cold request costs more than the median warm one."""
+    if not saas_adapter.authorizer_ttl("tenant"):
+        pytest.skip(f"{saas_adapter.name} declares no cached authorizer on its tenant API "
+                    "(SaasAdapter.authorizer_ttl); Cognito user pool authorizers are not cached")
     tenant = saas_tenants.get(_tier(saas_adapter))
     user = saas_users.fresh(tenant, _writer(saas_adapter))
     resource = saas_adapter.resources()[0]
@@ -71,7 +74,7 @@ def test_warm_requests_hit_the_cache_and_the_ratio_shows_in_metrics(
     timings = []
     for _ in range(12):
         started = time.perf_counter()
-        assert user.list(resource).status == 200
+        assert user.list(resource).status == resource.list.ok_status
         timings.append(time.perf_counter() - started)
     delta = _delta(_cache_counts(saas_suite_target, saas_http), before)
     assert (delta["misses"], delta["hits"], delta["invocations"]) == (1, 11, 1)
@@ -149,7 +152,7 @@ def test_one_tokens_cached_decision_is_never_served_to_another(
     frozen.advance(REFILL)
     for name, create in steps:
         tenant, client = neighbours[name]
-        if create:
+        if create and saas_adapter.role(client.credentials.role).writes:  # read-only roles list instead
             owned.setdefault(tenant.id, set()).add(created_id(resource, client.create(resource)))
             continue
         seen = set(listed_ids(resource, client.list(resource)))
@@ -169,13 +172,13 @@ def test_a_disabled_user_loses_access_by_ttl_or_token_expiry_and_never_later(
     role = _writer(saas_adapter)
     user = saas_users.fresh(tenant, role)
     resource = saas_adapter.resources()[0]
-    assert user.list(resource).status == 200
+    assert user.list(resource).status == resource.list.ok_status
     if not saas_adapter.disable_user(tenant, user.credentials.username):
         pytest.skip(f"{saas_adapter.name} cannot disable a user (SaasAdapter.disable_user)")
     with pytest.raises(Exception):  # noqa: B017 - any refusal of the sign-in will do
         saas_adapter.sign_in(tenant, role)
     inside = user.list(resource).status
-    assert inside == 200 or inside in REFUSED
+    assert inside == resource.list.ok_status or inside in REFUSED
     claims: dict[str, Any] = split(user.credentials.token)[1]
     until = max(float(claims["exp"]) - frozen.now(), ttl) + 1.0
     try:

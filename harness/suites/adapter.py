@@ -266,6 +266,14 @@ class SaasAdapter(abc.ABC):
         """The provider's shared API; apps without one keep this default."""
         raise LookupError(f"{self.name} has no admin API")
 
+    def apis(self) -> tuple[ApiKind, ...]:
+        """The APIs the app serves: the tenant API, and the admin API when `admin_api_url` names one."""
+        try:
+            self.admin_api_url()
+        except LookupError:
+            return ("tenant",)
+        return ("tenant", "admin")
+
     def internal_routes(self) -> tuple[InternalRoute, ...]:
         """Provider-only routes; none by default."""
         return ()

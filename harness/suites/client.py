@@ -47,20 +47,25 @@ class SignedInClient:
 
     def call(self, route: Route, *, body: Any = None, tenant: Tenant | None = None,
              token: str | None = None, headers: Mapping[str, str] | None = None,
-             params: Mapping[str, str] | None = None) -> Reply:
-        """Call `route` on this user's API (or `tenant`'s); `token` overrides the user's own."""
-        return self._send(route, body, tenant, token, headers, params, None)
+             params: Mapping[str, str] | None = None, victim: Tenant | None = None,
+             capture: str | None = None) -> Reply:
+        """Call `route` on this user's API (or `tenant`'s); `token` overrides the user's own. With
+        `victim`, the call is an attack on that tenant's data: recorded so that a 2xx replays as a leak.
+        `capture` names the reply field holding a new id (a create), so a repro replays with new ids."""
+        return self._send(route, body, tenant, token, headers, params, capture, victim)
 
     def _send(self, route: Route, body: Any, tenant: Tenant | None, token: str | None,
               headers: Mapping[str, str] | None, params: Mapping[str, str] | None,
-              capture_field: str | None) -> Reply:
-        """The call, recorded as a repro setup step (a create captures the id it answers)."""
+              capture_field: str | None, victim: Tenant | None = None) -> Reply:
+        """The call, recorded as a repro setup step (a create captures the id it answers), or as an
+        attack step when it targets a `victim`."""
         base_tenant = tenant or self.tenant
         base = self.adapter.api_base(base_tenant, route.api)
         reply = self.http.request(route.method, route.url(base, **(params or {})), body=body, headers=headers,
                                   token=self.credentials.token if token is None else token)
         repro.current().record(
-            "setup", actor=self.credentials, actor_tenant=self.tenant, victim=base_tenant, route=route,
+            "attack" if victim is not None else "setup", actor=self.credentials, actor_tenant=self.tenant,
+            victim=victim or base_tenant, route=route,
             base=base_tenant if route.api == "tenant" else None, params=params or {}, body=body,
             headers=headers, auth="actor" if token is None else "literal", token=token, status=reply.status,
             reply=reply.body, capture_field=capture_field)

@@ -39,6 +39,18 @@ def test_optional_methods_default_to_skip_values() -> None:
     assert bare.scoped_policy("a" * 32, "TenantAdmin", "admin") is None
 
 
+class WithAdmin(Bare):
+    def admin_api_url(self) -> str:
+        return "http://127.0.0.1:1/restapis/admin/prod/_user_request_"
+
+
+def test_apis_are_the_tenant_api_plus_the_admin_api_only_where_one_is_named() -> None:
+    """S3 and S4 ask for credentials and policies on these APIs only: an app without an admin API is
+    attacked on its tenant API instead of being skipped whole."""
+    assert Bare().apis() == ("tenant",)
+    assert WithAdmin().apis() == ("tenant", "admin")
+
+
 def test_reference_role_matrix_names_only_declared_roles_and_route_parameters() -> None:
     adapter = ReferenceAdapter()
     declared = {r.name for r in adapter.roles}
