@@ -146,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--json", metavar="PATH", help="write the results and checks here")
     ld.set_defaults(func=_lazy("load", "cmd_load"))
 
+    rep = sub.add_parser("report", help="one self-contained HTML page (and markdown) from the latest results")
+    rep.add_argument("paths", nargs="*", help="result files or folders (default .harness)")
+    rep.add_argument("--html", default=".harness/report.html", help="where the page goes")
+    rep.add_argument("--markdown", default=".harness/report.md", help="where the markdown goes")
+    rep.set_defaults(func=_lazy("report", "cmd_report"))
+
     mu = sub.add_parser("mutants", help="plant each catalogued bug in a stack copy; the suites must catch it")
     mu.add_argument("--catalog", default="scenarios/bugs", help="the mutant folder (default scenarios/bugs)")
     mu.add_argument("--stack", default="stack", help="the stack folder the diffs apply to (default stack)")
