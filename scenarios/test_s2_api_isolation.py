@@ -81,7 +81,7 @@ class ApiIsolation(RuleBasedStateMachine):
               headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
               attack: bool = False) -> Reply:
         t0 = time.perf_counter()
-        reply = client.call(route, body=body, tenant=tenant, headers=headers, params=params)
+        reply = client.call(route, body=body, tenant=tenant, headers=headers, params=params, attack=attack)
         self.world.seconds += time.perf_counter() - t0
         self.world.calls += 1
         self.world.attempts += attack

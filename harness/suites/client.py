@@ -10,7 +10,7 @@ from typing import Any
 import urllib3
 
 from harness.client.saas import Reply
-from harness.suites import repro
+from harness.suites import attempts, repro
 from harness.suites.adapter import Credentials, ResourceSpec, Route, SaasAdapter, Tenant
 
 
@@ -47,18 +47,23 @@ class SignedInClient:
 
     def call(self, route: Route, *, body: Any = None, tenant: Tenant | None = None,
              token: str | None = None, headers: Mapping[str, str] | None = None,
-             params: Mapping[str, str] | None = None) -> Reply:
-        """Call `route` on this user's API (or `tenant`'s); `token` overrides the user's own."""
-        return self._send(route, body, tenant, token, headers, params, None)
+             params: Mapping[str, str] | None = None, attack: bool = False) -> Reply:
+        """Call `route` on this user's API (or `tenant`'s); `token` overrides the user's own. A call on
+        another tenant's API, or one marked `attack` (another tenant's ids on one's own API), counts as
+        a cross-tenant attempt."""
+        return self._send(route, body, tenant, token, headers, params, None, attack)
 
     def _send(self, route: Route, body: Any, tenant: Tenant | None, token: str | None,
               headers: Mapping[str, str] | None, params: Mapping[str, str] | None,
-              capture_field: str | None) -> Reply:
+              capture_field: str | None, attack: bool = False) -> Reply:
         """The call, recorded as a repro setup step (a create captures the id it answers)."""
         base_tenant = tenant or self.tenant
         base = self.adapter.api_base(base_tenant, route.api)
         reply = self.http.request(route.method, route.url(base, **(params or {})), body=body, headers=headers,
                                   token=self.credentials.token if token is None else token)
+        other = self.tenant is not None and base_tenant is not None and base_tenant.id != self.tenant.id
+        if attack or other:
+            attempts.count()
         repro.current().record(
             "setup", actor=self.credentials, actor_tenant=self.tenant, victim=base_tenant, route=route,
             base=base_tenant if route.api == "tenant" else None, params=params or {}, body=body,

@@ -15,8 +15,9 @@ from harness.suites.client import ApiClient
 from harness.suites.helpers import Attacker, Clock, ClockUnavailable, Oracle, TenantFactory, Users
 from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
 
-# Saves the recorded steps of a failing test as a replayable repro (harness/suites/recording.py).
-pytest_plugins = ["harness.suites.recording"]
+# Saves the recorded steps of a failing test as a replayable repro (harness/suites/recording.py), and
+# writes each test's count of cross-tenant attempts into its JUnit properties (harness/suites/attempts.py).
+pytest_plugins = ["harness.suites.recording", "harness.suites.attempts"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
