@@ -100,13 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_lazy("run", "cmd_run"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
-    bench.add_argument("which", choices=["edge", "gateway", "onboarding"], help="what to measure")
+    bench.add_argument("which", choices=["edge", "gateway", "onboarding", "attacks"], help="what to measure")
     bench.add_argument("--json", metavar="PATH", help="write the results here")
     bench.add_argument("-n", type=int, default=1000, help="samples per latency measurement")
     bench.add_argument("--tenants", type=int, default=100, help="onboarding: tenants in all")
     bench.add_argument("--platinum", type=int, default=None,
                        help="onboarding: how many are Platinum (default a tenth)")
     bench.add_argument("--concurrency", type=int, default=8)
+    bench.add_argument("--attempts", type=int, default=5000, help="attacks: attempts at most (default 5000)")
+    bench.add_argument("--seconds", type=float, default=30.0, help="attacks: seconds at most (default 30)")
+    bench.add_argument("--attack-tiers", default="basic=2,premium=1,platinum=1", metavar="TIERS",
+                       help="attacks: tenants attacking each other (default basic=2,premium=1,platinum=1)")
     bench.set_defaults(func=_lazy("bench", "cmd_bench"))
 
     rp = sub.add_parser("replay", help="re-run a saved violation (repro JSON); exit 1 while it still leaks")

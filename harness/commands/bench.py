@@ -1,9 +1,10 @@
-"""`saas-harness bench edge|gateway|onboarding`: speed targets measured in one run, JSON out."""
+"""`saas-harness bench edge|gateway|onboarding|attacks`: speed targets measured in one run, JSON out."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from harness.bench import gateway
 
         result = gateway.run(n=args.n)
+    elif args.which == "attacks":
+        from harness.bench import attacks
+        from harness.saas.onboard import parse_tiers
+
+        try:
+            tiers = parse_tiers(args.attack_tiers)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        result = attacks.run(attempts=args.attempts, seconds=args.seconds, concurrency=args.concurrency,
+                             tiers=tiers)
     else:
         from harness.bench import onboarding
 
@@ -28,4 +40,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(text + "\n")
     print(text)
+    if args.which == "attacks" and not result["summary"]["ok"]:
+        return 1  # a leak or a 5xx: the bench is also an isolation check
     return 0

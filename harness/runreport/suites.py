@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,13 +65,19 @@ def default_paths() -> tuple[Path, ...]:
                               "checkout): name your suites with --suites PATH, or pass --no-suites")
 
 
+def _suite_order(path: Path) -> tuple[int, str]:
+    """S2 before S10: by the suite's number, then by name."""
+    sid = suite_id(path.name)
+    return (int(sid[1:]) if sid[:1] == "S" and sid[1:].isdigit() else 10**6, path.name)
+
+
 def select(paths: Sequence[Path], only: Sequence[str] = ()) -> list[str]:
     """The suite files to run: each folder's test_*.py files, files as given; `only` keeps suite ids."""
     files: list[str] = []
     for path in paths:
         file_part = Path(str(path).split("::", 1)[0])
         if file_part.is_dir():
-            files += [str(p) for p in sorted(file_part.glob("test_*.py"))]
+            files += [str(p) for p in sorted(file_part.glob("test_*.py"), key=_suite_order)]
         elif file_part.is_file():
             files.append(str(path))
         else:
@@ -99,17 +105,29 @@ def pytest_command(files: Sequence[str], opts: SuitesOptions, junit: Path,
     return [*cmd, *opts.pytest_args]
 
 
+def suites_env(base: Mapping[str, str]) -> dict[str, str]:
+    """The caller's environment without a surrounding pytest's per-process variables, with the checkout on
+    PYTHONPATH so the default adapter (stack.harness_adapter) imports for suites outside the checkout too."""
+    env = {k: v for k, v in base.items() if not k.startswith(("PYTEST_XDIST_", "PYTEST_CURRENT_TEST"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    if CHECKOUT_SUITES.parent.joinpath("stack").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CHECKOUT_SUITES.parent), base.get("PYTHONPATH"))
+                                            if p)
+    return env
+
+
 def run_suites(files: Sequence[str], opts: SuitesOptions, out_dir: Path, state_file: Path | None,
                echo: Callable[[str], None] | None = None) -> SuitesRun:
     """pytest in a subprocess from the current folder (repros land in its .harness/repros/); its output
     goes to `out_dir/pytest.log` and, line by line, to `echo`."""
+    out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     junit, log = out_dir / "suites-junit.xml", out_dir / "pytest.log"
     junit.unlink(missing_ok=True)
     cmd = pytest_command(files, opts, junit, state_file)
     started = time.time()
     t0 = time.perf_counter()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = suites_env(os.environ)
     with log.open("w") as sink:
         sink.write(" ".join(cmd) + "\n")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -119,6 +137,7 @@ def run_suites(files: Sequence[str], opts: SuitesOptions, out_dir: Path, state_f
             deadline = time.monotonic() + opts.timeout
             for line in proc.stdout:
                 sink.write(line)
+                sink.flush()
                 if echo is not None:
                     echo(line.rstrip("\n"))
                 if time.monotonic() > deadline:
