@@ -131,6 +131,18 @@ def read_repro(path: Path) -> ReproEntry:
                       replay_command(path, str(adapter) if adapter else None))
 
 
+def _repro_of(case: CaseResult, repros: Sequence[ReproEntry]) -> str | None:
+    """The repro a failing test saved: by node id, or for a file outside pytest's rootdir (whose node id
+    pytest writes as `::name`) by the test name when the file part agrees."""
+    exact = [r.path for r in repros if r.test == case.nodeid]
+    if exact:
+        return exact[0]
+    name = case.nodeid.rsplit("::", 1)[-1]
+    near = [r.path for r in repros if r.test and r.test.rsplit("::", 1)[-1] == name
+            and case.file.endswith(r.test.rsplit("::", 1)[0])]
+    return near[0] if len(near) == 1 else None
+
+
 def summarise(cases: Iterable[CaseResult]) -> list[SuiteSummary]:
     """Per suite file, in the order the files first appear."""
     by_file: dict[str, SuiteSummary] = {}
@@ -145,9 +157,7 @@ def build_report(cases: Sequence[CaseResult], repro_files: Iterable[Path], *,
                  suites_ran: bool = True, suites_error: str | None = None) -> RunReport:
     """The report from the suites' test results and the repros they saved."""
     repros = [read_repro(p) for p in sorted(repro_files)]
-    by_test = {r.test: r for r in repros if r.test}
-    findings = [Finding(c.suite, c.nodeid, c.outcome, c.message,
-                        by_test[c.nodeid].path if c.nodeid in by_test else None)
+    findings = [Finding(c.suite, c.nodeid, c.outcome, c.message, _repro_of(c, repros))
                 for c in cases if c.outcome in ("failed", "error")]
     return RunReport(main_job, summarise(cases), findings, repros, list(cases), suites_wall_s, suites_ran,
                      suites_error)

@@ -49,8 +49,8 @@ class SignedInClient:
              token: str | None = None, headers: Mapping[str, str] | None = None,
              params: Mapping[str, str] | None = None, attack: bool = False) -> Reply:
         """Call `route` on this user's API (or `tenant`'s); `token` overrides the user's own. A call on
-        another tenant's API, or one marked `attack` (another tenant's ids on one's own API), counts as
-        a cross-tenant attempt."""
+        another tenant's API, with a token not the user's own (forged, tampered), or one marked `attack`
+        (another tenant's ids on one's own API) counts as a cross-tenant attempt."""
         return self._send(route, body, tenant, token, headers, params, None, attack)
 
     def _send(self, route: Route, body: Any, tenant: Tenant | None, token: str | None,
@@ -62,7 +62,8 @@ class SignedInClient:
         reply = self.http.request(route.method, route.url(base, **(params or {})), body=body, headers=headers,
                                   token=self.credentials.token if token is None else token)
         other = self.tenant is not None and base_tenant is not None and base_tenant.id != self.tenant.id
-        if attack or other:
+        forged = token is not None and token != self.credentials.token
+        if attack or other or forged:
             attempts.count()
         repro.current().record(
             "setup", actor=self.credentials, actor_tenant=self.tenant, victim=base_tenant, route=route,

@@ -164,3 +164,14 @@ def test_json_and_junit_files_carry_the_same_numbers(junit_file: Path, tmp_path:
     assert written.markdown.read_text() == markdown(build_report(read_cases(junit_file), [], main_job=main,
                                                                  suites_wall_s=40.0))
     assert junit(build_report([], [])).startswith('<?xml version="1.0"')
+
+
+def test_a_suite_outside_pytests_rootdir_still_finds_its_repro(tmp_path: Path) -> None:
+    """pytest names a test in a file outside its rootdir `::name` (the repro) while JUnit gives the file."""
+    (tmp_path / "x.xml").write_text("""<testsuites><testsuite>
+      <testcase classname="" name="test_leak" file="../../mine/test_s9_mine.py" time="1">
+        <failure message="leak">t</failure></testcase></testsuite></testsuites>""")
+    repro = _repro(tmp_path / "r.json", "::test_leak")
+    other = _repro(tmp_path / "o.json", "scenarios/test_s2_api_isolation.py::test_other")
+    [finding] = build_report(read_cases(tmp_path / "x.xml"), [repro, other]).findings
+    assert finding.repro == str(repro) and finding.suite == "S9"

@@ -43,7 +43,9 @@ def test_the_helpers_count_each_request_aimed_at_another_tenant(server: NotesSer
     other.call(NOTE.list, tenant=victim)  # on the victim's API
     other.call(NOTE.read, params={"id": note}, attack=True)  # the victim's id on its own API
     attacker.with_token("forged", NOTE.read, victim, id=note)
-    assert attempts.current().reset() == 6 and attempts.current().total == 0
+    owner.call(NOTE.list, token="tampered")  # a token not the user's own
+    owner.call(NOTE.list, token=owner.credentials.token)
+    assert attempts.current().reset() == 7 and attempts.current().total == 0
 
 
 PLANTED = '''
