@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from harness.commands.saas import saas_client, step_failure
 from harness.report.console import err, out, run_table, stage_progress, suites_table
 from harness.report.failures import describe_failures
@@ -130,13 +132,16 @@ def _finish(args: argparse.Namespace, report: RunReport, main_job: dict[str, Any
     if report.suites_ran:
         out.print(suites_table(doc))
         for f in report.findings:
-            out.print(f"[red]finding[/red] {f.test}: {f.message.splitlines()[0][:200] if f.message else ''}")
+            first = f.message.splitlines()[0][:200] if f.message else ""
+            out.print(f"[red]finding[/red] {escape(f.test)}: {escape(first)}", soft_wrap=True)
         for r in report.repros:
-            out.print(f"  repro: {r.command}")
+            out.print(f"  repro: {escape(r.command)}", soft_wrap=True)
         if report.suites_error:
-            out.print(f"[red]the suites did not complete:[/red] {report.suites_error}")
+            out.print(f"[red]the suites did not complete:[/red] {escape(report.suites_error)}",
+                      soft_wrap=True)
     written = write_report(report, Path(args.report_dir))
-    out.print(f"Report: {written.markdown} ({written.json.name}, {written.junit.name})")
+    out.print(f"Report: {escape(str(written.markdown))} ({written.json.name}, {written.junit.name})",
+              soft_wrap=True)
     if args.json:
         main_job = {**main_job, "ok": report.ok}
         if report.suites_ran:
