@@ -35,6 +35,7 @@ class Tally:
     by_kind: Counter[str] = field(default_factory=Counter)
     status: Counter[int] = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
+    kind_latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     bad: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, attack: Attack, status: int, body: bytes, verdict: Verdict, ms: float) -> None:
@@ -42,6 +43,7 @@ class Tally:
         self.by_kind[attack.kind.value] += 1
         self.status[status] += 1
         self.latencies_ms.append(ms)
+        self.kind_latencies_ms.setdefault(attack.kind.value, []).append(ms)
         if verdict != "refused" and len(self.bad) < MAX_EXAMPLES:
             self.bad.append({"kind": attack.kind.value, "attacker": attack.attacker, "victim": attack.victim,
                              "method": attack.method, "path": attack.path, "status": status,
@@ -52,6 +54,8 @@ class Tally:
         self.by_kind.update(other.by_kind)
         self.status.update(other.status)
         self.latencies_ms.extend(other.latencies_ms)
+        for kind, values in other.kind_latencies_ms.items():
+            self.kind_latencies_ms.setdefault(kind, []).extend(values)
         self.bad.extend(other.bad[:max(0, MAX_EXAMPLES - len(self.bad))])
 
 
@@ -136,15 +140,21 @@ def summary(tally: Tally, elapsed: float) -> dict[str, Any]:
             "p50_ms": round(percentile(lat, 0.5), 3), "p95_ms": round(percentile(lat, 0.95), 3),
             "p99_ms": round(percentile(lat, 0.99), 3),
             "verdicts": dict(sorted(tally.verdicts.items())), "by_kind": dict(sorted(tally.by_kind.items())),
+            "p50_ms_by_kind": {k: round(percentile(v, 0.5), 3)
+                               for k, v in sorted(tally.kind_latencies_ms.items())},
             "status": {str(k): v for k, v in sorted(tally.status.items())},
             "leaked": tally.verdicts["leaked"] > 0, "not_refused_examples": tally.bad}
 
 
 def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
-        tiers: dict[str, int] | None = None, warmup: int = 200) -> dict[str, Any]:
-    """Onboard, sign in, warm up (every thread's Lambda environments), then the timed attack run."""
+        tiers: dict[str, int] | None = None, warmup: int = 400, max_environments: int = 64) -> dict[str, Any]:
+    """Onboard, sign in, warm up (every thread's Lambda environments), then the timed attack run.
+
+    The attacks reach about seven functions (product, order, tenant management, authorizers, silo
+    copies), each with up to `concurrency` environments at once: under the default cap of 24 the pool
+    would evict and cold-start environments in the middle of the timed run."""
     counts = tiers or {"basic": 2, "premium": 1, "platinum": 1}
-    with TargetProcess(stack=True) as target:
+    with TargetProcess("--max-environments", str(max_environments), stack=True) as target:
         state = target.state()
         client = SaasClient(target.endpoint, state["admin_api_url"])
         t0 = time.perf_counter()
@@ -163,11 +173,13 @@ def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
     return {
         "benchmark": "attacks",
         "tenants": [{"name": p.name, "api": urlsplit(p.api_url).path} for p in parties],
-        "mix": counts, "concurrency": concurrency, "distinct_attacks": len(attacks),
+        "mix": counts, "concurrency": concurrency, "max_environments": max_environments,
+        "distinct_attacks": len(attacks),
         "setup_s": round(setup_s, 3), "warmup": warm_summary, "run": result,
         "summary": {"attempts": result["attempts"], "attempts_per_s": result["attempts_per_s"],
                     "p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"], "leaked": leaked,
                     "server_errors": errors, "ok": not leaked and errors == 0},
         "gateway_metrics": {k: v for k, v in metrics.get("gateway", {}).items() if k != "routes"},
+        "lambda_metrics": {k: v for k, v in metrics.get("lambda", {}).items() if not isinstance(v, dict)},
         "targets": {"attempts_per_s_min": TARGET_ATTEMPTS_PER_S, "leaks": 0},
     }
