@@ -64,6 +64,7 @@ class EmbeddedTarget:
         self._install_services()
         self.admin = AdminAPI(self.clock, {}, self.reset)
         self.admin.add_metrics("edge", lambda: dict(self.edge.stats))
+        self.admin.add_signer(self.pool_keys.sign, self.pool_keys.has)
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
         self.runtime: Runtime | None = None
@@ -75,7 +76,8 @@ class EmbeddedTarget:
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
-        self.user_pool_tokens = UserPoolTokens(cognito.install(self.edge).ctx.keys)
+        self.pool_keys = cognito.install(self.edge).ctx.keys
+        self.user_pool_tokens = UserPoolTokens(self.pool_keys)
         dynamodb_policies.install(self.edge)
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 
