@@ -27,6 +27,10 @@ TARGET_ATTEMPTS_PER_S = 500.0
 MAX_EXAMPLES = 5
 
 
+class SetupError(RuntimeError):
+    """A tenant could not be signed in or given its items, so there is nothing to attack."""
+
+
 @dataclass
 class Tally:
     """What one thread (or all of them) saw: verdicts per kind, statuses, latencies, first bad answers."""
@@ -68,7 +72,7 @@ def _party(client: SaasClient, t: TenantRecord) -> Party:
     order = client.request("POST", f"{t.api_url}/order", token=tokens.id_token, body={
         "orderName": marks[1], "orderProducts": [{"productId": "p", "quantity": 1, "price": 10}]})
     if made.status != 201 or order.status != 201:
-        raise RuntimeError(f"{t.name}: could not create its items ({made.status} {made.body}; "
+        raise SetupError(f"{t.name}: could not create its items ({made.status} {made.body}; "
                            f"{order.status} {order.body})")
     return Party(t.name, t.id, t.api_url, tokens.id_token, str(made.body["id"]), str(order.body["id"]), marks)
 

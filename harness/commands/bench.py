@@ -28,8 +28,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        result = attacks.run(attempts=args.attempts, seconds=args.seconds, concurrency=args.concurrency,
-                             tiers=tiers)
+        from harness.saas.onboard import OnboardError
+
+        try:
+            result = attacks.run(attempts=args.attempts, seconds=args.seconds, concurrency=args.concurrency,
+                                 tiers=tiers)
+        except (OnboardError, attacks.SetupError) as exc:
+            print(f"error: bench attacks could not set its tenants up: {exc}", file=sys.stderr)
+            return 2
     else:
         from harness.bench import onboarding
 
