@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,21 +134,21 @@ def run_suites(files: Sequence[str], opts: SuitesOptions, out_dir: Path, state_f
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                 cwd=os.getcwd())
         assert proc.stdout is not None
+        timer = threading.Timer(opts.timeout, proc.kill)  # a silent hang is stopped too
+        timer.start()
         try:
-            deadline = time.monotonic() + opts.timeout
             for line in proc.stdout:
                 sink.write(line)
                 sink.flush()
                 if echo is not None:
                     echo(line.rstrip("\n"))
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    break
             rc = proc.wait()
         except BaseException:
             proc.kill()
             proc.wait()
             raise
+        finally:
+            timer.cancel()
     return SuitesRun(rc, junit, log, time.perf_counter() - t0, started, list(files))
 
 

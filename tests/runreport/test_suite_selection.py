@@ -53,3 +53,13 @@ def test_the_suites_environment_drops_a_surrounding_pytests_worker_variables() -
                       "PYTHONPATH": "/mine"})
     assert "PYTEST_XDIST_WORKER" not in env and "PYTEST_CURRENT_TEST" not in env and env["HOME"] == "/h"
     assert env["PYTHONPATH"].split(":") == [str(CHECKOUT_SUITES.parent), "/mine"]
+
+
+def test_suites_that_run_past_their_timeout_are_stopped_and_say_so(tmp_path: Path) -> None:
+    """A hung pytest is killed at the timeout; the run reports that the suites did not finish."""
+    from harness.runreport.suites import SuitesOptions, run_suites
+
+    (tmp_path / "test_s1_hang.py").write_text("import time\n\ndef test_hang():\n    time.sleep(60)\n")
+    run = run_suites([str(tmp_path / "test_s1_hang.py")], SuitesOptions(timeout=3.0), tmp_path / "out", None)
+    assert run.returncode < 0 and run.wall_s < 30
+    assert run.error is not None and "did not finish" in run.error
