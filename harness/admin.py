@@ -1,4 +1,4 @@
-"""The harness's own loopback admin API: health, the virtual clock, reset and metrics."""
+"""The harness's own loopback admin API: health, the virtual clock, reset, metrics, and pool-key signing."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.clock import VirtualClock
+from harness.edge.cognito.keys import TokenUse
 from harness.http import HttpRequest, HttpResponse, json_response
 
 MetricsSource = Callable[[], dict[str, Any]]
 AdminRoute = Callable[[HttpRequest], HttpResponse]
+PoolSigner = Callable[[str, TokenUse, dict[str, Any]], str]
+"""(user pool id, token use, claims) -> a JWT signed with that pool's own key."""
+KnownPool = Callable[[str], bool]
 
 
 class AdminAPI:
@@ -27,6 +31,11 @@ class AdminAPI:
     def add_route(self, method: str, path: str, handler: AdminRoute) -> None:
         """Another part's admin route (the fault plan's /_harness/faults, say)."""
         self._routes[(method, path.rstrip("/"))] = handler
+        self._signer: tuple[PoolSigner, KnownPool] | None = None
+
+    def add_signer(self, sign: PoolSigner, known: KnownPool) -> None:
+        """Lend the pools' signing keys to attached test suites (tokens genuinely signed, bad claims)."""
+        self._signer = (sign, known)
 
     def add_metrics(self, name: str, source: MetricsSource) -> None:
         self._metrics[name] = source
@@ -46,6 +55,8 @@ class AdminAPI:
             return json_response(200, {name: src() for name, src in self._metrics.items()})
         if route in self._routes:
             return self._routes[route](req)
+        if route == ("POST", "/_harness/cognito/sign") and self._signer is not None:
+            return self._sign(req, *self._signer)
         return json_response(404, {"message": f"no admin route {req.method} {req.path[:100]}"})
 
     def _clock_view(self) -> dict[str, Any]:
@@ -77,6 +88,27 @@ class AdminAPI:
         if adv is not None:
             self.clock.advance(float(adv))
         return json_response(200, self._clock_view())
+
+
+    @staticmethod
+    def _sign(req: HttpRequest, sign: PoolSigner, known: KnownPool) -> HttpResponse:
+        """{"pool_id", "token_use": "id"|"access", "claims": {...}} -> {"token"}, signed by the pool's key."""
+        try:
+            body = json.loads(req.body or b"{}")
+        except (ValueError, RecursionError):
+            return json_response(400, {"message": "body must be JSON"})
+        use = body.get("token_use", "id") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(body.get("pool_id"), str) \
+                or not isinstance(body.get("claims"), dict) or use not in ("id", "access"):
+            return json_response(400, {"message": "use {\"pool_id\": str, \"token_use\": \"id\"|\"access\", "
+                                                  "\"claims\": {...}}"})
+        if not known(body["pool_id"]):
+            return json_response(404, {"message": f"no signing key for user pool {body['pool_id'][:64]!r}"})
+        try:
+            token = sign(body["pool_id"], "access" if use == "access" else "id", body["claims"])
+        except (TypeError, ValueError) as exc:
+            return json_response(400, {"message": f"claims cannot be encoded: {exc}"[:300]})
+        return json_response(200, {"token": token})
 
 
 _MAX_ADVANCE = 10 * 366 * 86400

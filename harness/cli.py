@@ -81,17 +81,32 @@ def build_parser() -> argparse.ArgumentParser:
     _work_dir(dep)
     dep.set_defaults(func=_lazy("saas", "cmd_deploy"))
 
-    run = sub.add_parser("run", help="the main job: up, onboard, exercise, attack across tenants")
+    run = sub.add_parser("run", help="the main job (up, onboard, exercise, attack across tenants), then "
+                                     "the isolation suites on the same target, and a report")
     _target_options(run, default_port=0)
     run.add_argument("--tiers", default="basic=2,standard=2,premium=1,platinum=2")
     run.add_argument("--items", type=int, default=2, help="products and orders per tenant")
     run.add_argument("--concurrency", type=int, default=8)
     run.add_argument("--json", metavar="PATH", help="write the machine-readable summary here")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--report-dir", default=".harness/report", metavar="DIR",
+                     help="where report.md, report.json and report.xml go (default .harness/report)")
+    run.add_argument("--suites", nargs="+", metavar="PATH",
+                     help="suite folders or files to run (default the checkout's scenarios/)")
+    run.add_argument("--only", action="append", metavar="SUITE",
+                     help="run only this suite, e.g. S2 (repeatable)")
+    run.add_argument("--no-suites", action="store_true", help="the main job only (the quick job)")
+    run.add_argument("--profile", default="ci", choices=["ci", "dev", "deep"],
+                     help="the suites' hypothesis profile (default ci)")
+    run.add_argument("--adapter", metavar="MODULE:CLASS", help="passed to the suites as --saas-adapter")
+    run.add_argument("--pytest-arg", action="append", metavar="ARG",
+                     help="extra pytest argument (repeatable)")
+    run.add_argument("--suites-timeout", type=float, default=3600.0, metavar="SECONDS",
+                     help="stop the suites after this long (default 3600)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars or pytest output")
     run.set_defaults(func=_lazy("run", "cmd_run"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
-    bench.add_argument("which", choices=["edge", "gateway", "onboarding", "authorizer"],
+    bench.add_argument("which", choices=["edge", "gateway", "onboarding", "authorizer", "attacks"],
                        help="what to measure")
     bench.add_argument("--json", metavar="PATH", help="write the results here")
     bench.add_argument("-n", type=int, default=1000, help="samples per latency measurement")
@@ -107,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="authorizer: where credentials are assumed")
     bench.add_argument("--markdown", metavar="PATH", help="authorizer: the matrix as a markdown table")
     bench.add_argument("--plots", metavar="DIR", help="authorizer: PNG plots into DIR")
+    bench.add_argument("--attempts", type=int, default=5000, help="attacks: attempts at most (default 5000)")
+    bench.add_argument("--seconds", type=float, default=30.0, help="attacks: seconds at most (default 30)")
+    bench.add_argument("--attack-tiers", default="basic=2,premium=1,platinum=1", metavar="TIERS",
+                       help="attacks: tenants attacking each other (default basic=2,premium=1,platinum=1)")
     bench.set_defaults(func=_lazy("bench", "cmd_bench"))
 
     rp = sub.add_parser("replay", help="re-run a saved violation (repro JSON); exit 1 while it still leaks")

@@ -71,6 +71,7 @@ class EmbeddedTarget:
         fault_admin.install(self.admin, self.edge.faults)
         if opts.faults is not None:
             self.edge.faults.replace(opts.faults)
+        self.admin.add_signer(self.pool_keys.sign, self.pool_keys.has)
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
         self.runtime: Runtime | None = None
@@ -82,7 +83,8 @@ class EmbeddedTarget:
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
-        self.user_pool_tokens = UserPoolTokens(cognito.install(self.edge).ctx.keys)
+        self.pool_keys = cognito.install(self.edge).ctx.keys
+        self.user_pool_tokens = UserPoolTokens(self.pool_keys)
         dynamodb_policies.install(self.edge)
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 

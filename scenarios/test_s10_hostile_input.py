@@ -41,17 +41,32 @@ def _jwks(target: Target, http: ApiClient, issuer: str) -> dict[str, Any]:
     return reply.body
 
 
-def _pool_signer(target: Target, pool_id: str) -> Signer | None:
-    """Only an embedded target can lend the pool's own signing key (to mint genuinely signed tokens
-    with bad claims); attached targets skip those cases."""
-    if target.embedded is None:
+def _pool_signer(target: Target, http: ApiClient, pool_id: str) -> Signer | None:
+    """The pool's own signing key, to mint genuinely signed tokens with bad claims: an embedded target
+    lends it in process, an attached harness target through its loopback admin API
+    (`POST /_harness/cognito/sign`); anything else (AWS, another emulator) skips those cases."""
+    if target.embedded is not None:
+        ring = target.embedded.user_pool_tokens._keys
+
+        def sign(claims: Mapping[str, Any]) -> str:
+            return ring.sign(pool_id, "id", dict(claims))
+
+        return sign
+    if target.state.get("aws") or not target.endpoint:
         return None
-    ring = target.embedded.user_pool_tokens._keys
+    url = target.endpoint.rstrip("/") + "/_harness/cognito/sign"
 
-    def sign(claims: Mapping[str, Any]) -> str:
-        return ring.sign(pool_id, "id", dict(claims))
+    def sign_remote(claims: Mapping[str, Any]) -> str:
+        body = {"pool_id": pool_id, "token_use": "id", "claims": dict(claims)}
+        reply = http.request("POST", url, body=body)
+        assert reply.status == 200 and isinstance(reply.body, dict), (url, reply.status, reply.body)
+        return str(reply.body["token"])
 
-    return sign
+    try:
+        sign_remote({"probe": True})
+    except AssertionError:
+        return None  # a target without the admin signer
+    return sign_remote
 
 
 def _writer(adapter: SaasAdapter) -> str:
@@ -81,7 +96,8 @@ def kit(saas_adapter: SaasAdapter, saas_suite_target: Target, saas_http: ApiClie
     access = victim.credentials.access_token or None
     swap = split(access)[0].get("kid", "attacker-kid") if access else "attacker-kid"
     pool_id = str(claims["iss"]).rstrip("/").rsplit("/", 1)[-1]
-    return TamperKit(genuine, pem, other, access, _pool_signer(saas_suite_target, pool_id), swap_kid=swap)
+    return TamperKit(genuine, pem, other, access, _pool_signer(saas_suite_target, saas_http, pool_id),
+                     swap_kid=swap)
 
 
 def _probes(adapter: SaasAdapter) -> list[Route]:
@@ -131,7 +147,7 @@ def test_genuinely_signed_tokens_with_bad_claims_are_refused(case: str, saas_ada
                                                              saas_clock: Clock) -> None:
     """Signed with the pool's real key, so only claim checks can refuse them: aud, iss, token_use, exp."""
     if kit.pool_signer is None:
-        pytest.skip("minting genuinely signed tokens needs an embedded target's pool key")
+        pytest.skip("minting genuinely signed tokens needs the pool's key (a harness target lends it)")
     edits = dict(GENUINE_BAD_CLAIMS)[case]
     claims = dict(split(kit.genuine)[1])
     if edits is None:

@@ -86,7 +86,7 @@ class ApiIsolation(RuleBasedStateMachine):
         `capture` the reply field of a created id (replays get their own ids)."""
         t0 = time.perf_counter()
         reply = client.call(route, body=body, tenant=tenant, headers=headers, params=params, victim=victim,
-                            capture=capture)
+                            capture=capture, attack=attack)
         self.world.seconds += time.perf_counter() - t0
         self.world.calls += 1
         self.world.attempts += attack or victim is not None

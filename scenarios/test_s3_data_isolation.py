@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.strategies import DYNAMODB_OPERATIONS, dynamodb_requests
+from harness.suites import attempts
 from harness.suites.adapter import ApiKind, AwsCredentials, RawTable, SaasAdapter, Target, Tenant
 from harness.suites.client import created_id
 from harness.suites.helpers import Oracle, TenantFactory, Users
@@ -94,9 +95,13 @@ def foreign_requests(draw: st.DrawFn, data: Data) -> tuple[Actor, RawTable, str,
     return actor, table, op, params
 
 
-def _attempt(data: Data, actor: Actor, table: RawTable, op: str, params: dict[str, Any]) -> str:
+def _attempt(data: Data, actor: Actor, table: RawTable, op: str, params: dict[str, Any],
+             cross: bool = True) -> str:
     """The request's outcome; whatever it wrote (own keys, or a leak being reported) is restored as root,
-    so a tenant's real items (a TenantDetails row is keyed by the tenant id alone) survive the probe."""
+    so a tenant's real items (a TenantDetails row is keyed by the tenant id alone) survive the probe.
+    `cross`: it names another tenant's keys (counted as a cross-tenant attempt)."""
+    if cross:
+        attempts.count()
     saved = snapshot(data.root, op, params, key_names(table))
     try:
         return outcome(actor.client, op, params)
@@ -179,7 +184,7 @@ def test_generated_operations_on_own_keys_are_allowed_or_cleanly_denied(data: Da
                                                                         draw: st.DataObject) -> None:
     """On its own keys a session is allowed or denied, never failed; Scan and PartiQL always denied."""
     actor, table, op, params = draw.draw(own_requests(data), "request")
-    got = _attempt(data, actor, table, op, params)
+    got = _attempt(data, actor, table, op, params, cross=op in TABLE_WIDE)
     if op in TABLE_WIDE:
         assert got == DENIED, f"{actor.tenant.name} {op} on {table.name} ({actor.api} API): {got}"
     else:
@@ -197,7 +202,7 @@ def test_tenant_api_credentials_reach_every_own_key_of_the_resources_tables(data
                 if table.sort_key:
                     key[table.sort_key] = {"S": "s3-own-probe"}
                 for op in ITEM_OPS:
-                    got = _attempt(data, actor, table, op, aimed_request(op, table, key))
+                    got = _attempt(data, actor, table, op, aimed_request(op, table, key), cross=False)
                     assert got == "ok", f"{actor.tenant.name} {op} on its own {pk} in {table.name}: {got}"
 
 
@@ -212,6 +217,7 @@ def test_scan_and_partiql_are_denied_on_every_table(data: Data) -> None:
                                    ("ExecuteStatement", {"Statement": select}),
                                    ("BatchExecuteStatement", {"Statements": [{"Statement": select}]}),
                                    ("ExecuteTransaction", {"TransactStatements": [{"Statement": select}]})):
+                    attempts.count()
                     got = outcome(actor.client, op, params)
                     assert got == DENIED, f"{actor.tenant.name} ({actor.api}) {op} on {table.name}: {got}"
 
@@ -249,6 +255,7 @@ def test_index_queries_never_return_another_tenants_items(data: Data, saas_oracl
                                   "ExpressionAttributeValues": {":v": item[hash_key]}}
                         probed += 1
                         if tenant.id != actor.tenant.id:
+                            attempts.count()
                             got = outcome(actor.client, "Query", params)
                             assert got == DENIED, f"{actor.tenant.name} ({actor.api}) Query {index}: {got}"
                             continue

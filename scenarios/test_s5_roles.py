@@ -79,6 +79,10 @@ def _call(cell: RouteAccess, role: str, world: World) -> int:
     params = {name: _bind(binding, world) for name, binding in cell.params.items()}
     body = None if cell.body is None else {
         k: _bind(v, world) if isinstance(v, str) else v for k, v in cell.body.items()}
+    named = [*cell.params.values(), *(v for v in (cell.body or {}).values() if isinstance(v, str))]
+    foreign = bool({"other_tenant", "other_user"} & set(named))
+    if foreign and client.tenant is not None:  # a tenant's user asking for another tenant's record
+        return client.call(cell.route, body=body, params=params, tenant=world.subject, attack=True).status
     return client.call(cell.route, body=body, params=params, tenant=world.subject).status
 
 

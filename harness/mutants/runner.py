@@ -60,7 +60,7 @@ class MutantResult:
         return asdict(self)
 
 
-def _node_id(case: ET.Element) -> str:
+def node_id(case: ET.Element) -> str:
     """pytest's node id from a JUnit testcase (classname 'pkg.mod.Class', file attribute if given)."""
     name = case.get("name", "")
     file = case.get("file")
@@ -83,7 +83,7 @@ def read_junit(path: Path) -> tuple[str, ...]:
         root = ET.parse(path).getroot()
     except ET.ParseError:
         return ()
-    return tuple(_node_id(case) for case in root.iter("testcase")
+    return tuple(node_id(case) for case in root.iter("testcase")
                  if case.find("failure") is not None or case.find("error") is not None)
 
 

@@ -60,3 +60,20 @@ def run_table(summary: dict[str, Any]) -> Table:
             f"[red]{t['violations']}[/red]" if t["violations"] else "0",
             f"[red]{len(t['errors'])}[/red]" if t["errors"] else "0")
     return table
+
+
+def suites_table(report: dict[str, Any]) -> Table:
+    """Per suite file: outcomes, seconds and cross-tenant attempts, as in the run report."""
+    table = Table(title="isolation suites")
+    for col, justify in (("suite", "left"), ("passed", "right"), ("failed", "right"), ("skipped", "right"),
+                         ("errors", "right"), ("seconds", "right"), ("cross-tenant attempts", "right"),
+                         ("attempts/s", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    rows = [*report["suites"], {**report["totals"], "suite": "all"}]
+    for s in rows:
+        bad = s["failed"] or s["errors"]
+        table.add_row(s["suite"], str(s["passed"]), f"[red]{s['failed']}[/red]" if s["failed"] else "0",
+                      str(s["skipped"]), f"[red]{s['errors']}[/red]" if s["errors"] else "0",
+                      f"{s['seconds']:.1f}", str(s.get("attempts", s.get("cross_tenant_attempts", 0))),
+                      str(s["attempts_per_s"]), style="red" if bad else None)
+    return table

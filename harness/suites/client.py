@@ -10,7 +10,7 @@ from typing import Any
 import urllib3
 
 from harness.client.saas import Reply
-from harness.suites import repro
+from harness.suites import attempts, repro
 from harness.suites.adapter import Credentials, ResourceSpec, Route, SaasAdapter, Tenant
 
 
@@ -48,21 +48,27 @@ class SignedInClient:
     def call(self, route: Route, *, body: Any = None, tenant: Tenant | None = None,
              token: str | None = None, headers: Mapping[str, str] | None = None,
              params: Mapping[str, str] | None = None, victim: Tenant | None = None,
-             capture: str | None = None) -> Reply:
+             capture: str | None = None, attack: bool = False) -> Reply:
         """Call `route` on this user's API (or `tenant`'s); `token` overrides the user's own. With
         `victim`, the call is an attack on that tenant's data: recorded so that a 2xx replays as a leak.
-        `capture` names the reply field holding a new id (a create), so a repro replays with new ids."""
-        return self._send(route, body, tenant, token, headers, params, capture, victim)
+        `capture` names the reply field holding a new id (a create), so a repro replays with new ids.
+        A call with a victim, on another tenant's API, with a token not the user's own (forged,
+        tampered), or marked `attack` counts as a cross-tenant attempt."""
+        return self._send(route, body, tenant, token, headers, params, capture, victim, attack)
 
     def _send(self, route: Route, body: Any, tenant: Tenant | None, token: str | None,
               headers: Mapping[str, str] | None, params: Mapping[str, str] | None,
-              capture_field: str | None, victim: Tenant | None = None) -> Reply:
+              capture_field: str | None, victim: Tenant | None = None, attack: bool = False) -> Reply:
         """The call, recorded as a repro setup step (a create captures the id it answers), or as an
         attack step when it targets a `victim`."""
         base_tenant = tenant or self.tenant
         base = self.adapter.api_base(base_tenant, route.api)
         reply = self.http.request(route.method, route.url(base, **(params or {})), body=body, headers=headers,
                                   token=self.credentials.token if token is None else token)
+        other = self.tenant is not None and base_tenant is not None and base_tenant.id != self.tenant.id
+        forged = token is not None and token != self.credentials.token
+        if attack or victim is not None or other or forged:
+            attempts.count()
         repro.current().record(
             "attack" if victim is not None else "setup", actor=self.credentials, actor_tenant=self.tenant,
             victim=victim or base_tenant, route=route,

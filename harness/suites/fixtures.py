@@ -15,8 +15,10 @@ from harness.suites.client import ApiClient
 from harness.suites.helpers import Attacker, Clock, ClockUnavailable, Oracle, TenantFactory, Users
 from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
 
-# Saves the recorded steps of a failing test as a replayable repro (harness/suites/recording.py).
-pytest_plugins = ["harness.suites.recording", "harness.suites.faults"]
+# Saves the recorded steps of a failing test as a replayable repro (harness/suites/recording.py),
+# writes each test's count of cross-tenant attempts into its JUnit properties (harness/suites/attempts.py),
+# and offers the `saas_faults` fixture (harness/suites/faults.py).
+pytest_plugins = ["harness.suites.recording", "harness.suites.attempts", "harness.suites.faults"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

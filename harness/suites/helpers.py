@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import botocore.config
 
-from harness.suites import repro
+from harness.suites import attempts, repro
 from harness.suites.adapter import RawTable, ResourceSpec, Route, SaasAdapter, Target, Tenant
 from harness.suites.client import ApiClient, SignedInClient
 
@@ -110,6 +110,7 @@ class Attacker:
                 url = route.url(self.adapter.api_base(base, route.api), **params)
                 reply = self.http.request(route.method, url, token=actor.credentials.token, body=body,
                                           headers=headers)
+                attempts.count()
                 repro.current().record(
                     "attack", actor=actor.credentials, actor_tenant=actor.tenant, victim=victim, route=route,
                     base=base, params=params, body=body, headers=headers, auth="actor", token=None,
@@ -127,6 +128,7 @@ class Attacker:
                             **internal.sample)
             token = actor.credentials.token if actor else None
             reply = self.http.request(route.method, url, token=token, body={})
+            attempts.count()
             repro.current().record(
                 "attack", actor=actor.credentials if actor else None,
                 actor_tenant=actor.tenant if actor else None,
@@ -142,6 +144,7 @@ class Attacker:
         """One call with a token of the attacker's making (forged, tampered, expired)."""
         url = route.url(self.adapter.api_base(tenant, route.api), **params)
         reply = self.http.request(route.method, url, token=token, body=body)
+        attempts.count()
         repro.current().record(
             "attack", actor=None, actor_tenant=None, victim=tenant, route=route,
             base=tenant if route.api == "tenant" else None, params=params, body=body, headers=None,

@@ -14,8 +14,9 @@ CLI = [sys.executable, "-m", "harness.cli"]
 
 def test_run_is_the_main_job_and_exits_zero_without_violations(tmp_path: Path) -> None:
     out = tmp_path / "run.json"
-    proc = subprocess.run([*CLI, "run", "--tiers", "basic=1,premium=1,platinum=1", "--quiet",
-                           "--json", str(out)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([*CLI, "run", "--tiers", "basic=1,premium=1,platinum=1", "--quiet", "--no-suites",
+                           "--json", str(out), "--report-dir", str(tmp_path / "report")],
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     summary = json.loads(out.read_text())
     assert summary["ok"] is True and summary["violations"] == []

@@ -16,8 +16,9 @@ from tests.edge_upstream.conftest import MotoServer
 def test_run_against_an_external_endpoint(moto_server: MotoServer, tmp_path: Path) -> None:
     out = tmp_path / "run.json"
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--upstream",
-                           moto_server.url, "--tiers", "basic=1,platinum=1", "--quiet",
-                           "--json", str(out)], capture_output=True, text=True, timeout=600)
+                           moto_server.url, "--tiers", "basic=1,platinum=1", "--quiet", "--no-suites",
+                           "--json", str(out), "--report-dir", str(tmp_path / "report")],
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     summary = json.loads(out.read_text())
     assert summary["ok"] and summary["counts"]["tenants"] == 2

@@ -73,6 +73,11 @@ class KeyRing:
     def jwks(self, pool_id: str) -> dict[str, list[dict[str, str]]]:
         return self.keys(pool_id).jwks()
 
+    def has(self, pool_id: str) -> bool:
+        """Whether the pool's keys exist yet (it issued a token or served its JWKS)."""
+        with self._lock:
+            return pool_id in self._pools
+
     def sign(self, pool_id: str, use: TokenUse, claims: dict[str, Any]) -> str:
         """An RS256 JWT whose header carries only kid and alg, as Cognito's do."""
         key = self.keys(pool_id).for_use(use)
