@@ -99,6 +99,9 @@ class EmbeddedTarget:
             user_pool_tokens=self.user_pool_tokens)
         apigateway.install(self.edge, self.gateway)
         self.app.gateway = self.gateway
+        from harness.edge.cloudformation.setup import install_cloudformation
+
+        self.cloudformation = install_cloudformation(self.edge, self.endpoint, self.work_dir)
         self.admin.add_metrics("gateway", self.gateway.metrics)
 
     def _role_credentials(self, config: FunctionConfig) -> SessionCredentials:

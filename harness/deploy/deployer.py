@@ -45,12 +45,14 @@ class Deployer:
 
     def __init__(self, *, endpoint_url: str, region: str = "us-east-1",
                  credentials: tuple[str, str] = ("test", "test"), store: StackStore,
-                 account: str | None = None) -> None:
+                 account: str | None = None, session_token: str | None = None,
+                 blobs: dict[str, bytes] | None = None) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
         self.store = store
         self._session = boto3.session.Session(aws_access_key_id=credentials[0],
                                               aws_secret_access_key=credentials[1],
+                                              aws_session_token=session_token,
                                               region_name=region)
         self._config = botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"},
                                               connect_timeout=5, read_timeout=120,
@@ -58,7 +60,7 @@ class Deployer:
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
         self._stack_locks: dict[str, threading.Lock] = {}
-        self._blobs: dict[str, bytes] = {}
+        self._blobs: dict[str, bytes] = {} if blobs is None else blobs
         self.exports = ExportIndex(store)
         self.deleted: list[dict[str, Any]] = []  # DELETE_COMPLETE records, for ListStacks
         self.account = account or str(self.client("sts").get_caller_identity()["Account"])
@@ -83,15 +85,18 @@ class Deployer:
 
     def deploy(self, template_path: Path, stack_name: str,
                parameters: dict[str, str] | None = None,
-               request_token: str | None = None) -> StackResult:
-        """Create the stack, or update it to this template and these parameters."""
+               request_token: str | None = None, *, disable_rollback: bool = False,
+               extra: dict[str, Any] | None = None) -> StackResult:
+        """Create the stack, or update it to this template and these parameters.
+
+        `extra` is kept in the stack record as it is (the API's tags, capabilities, role)."""
         if not _STACK_NAME.match(stack_name):
             raise DeployError(f"invalid stack name {stack_name!r}: letters, digits and '-', "
                               "starting with a letter, at most 128 characters")
         with self._lock(stack_name):
             started = time.monotonic()
             result = self._deploy(Path(template_path).resolve(), stack_name, parameters,
-                                  request_token)
+                                  request_token, disable_rollback, extra or {})
             log.info("deployed stack %s (%s) in %.2fs", stack_name, result.status,
                      time.monotonic() - started)
             return result
@@ -160,15 +165,16 @@ class Deployer:
         return sorted(str(z["ZoneName"]) for z in found) or default_zones(region)
 
     def _deploy(self, path: Path, stack_name: str, parameters: dict[str, str] | None,
-                request_token: str | None = None) -> StackResult:
+                request_token: str | None, disable_rollback: bool,
+                extra: dict[str, Any]) -> StackResult:
         tpl = load_template(path)
         record = self.store.load(stack_name)
         if record is not None and record.get("status") in ("ROLLBACK_COMPLETE", "DELETE_COMPLETE"):
             self.store.delete(stack_name)  # nothing of it is left: deploy as a new stack
             record = None
-        reviewed = record if record is not None and record.get("status") == "REVIEW_IN_PROGRESS" \
-            else None
-        if reviewed is not None:  # created by a change set: same stack id, no resources yet
+        reviewed = record if record is not None and (
+            record.get("status") == "REVIEW_IN_PROGRESS" or record.get("pending")) else None
+        if reviewed is not None:  # created by a change set or the API: stack id, no resources
             record = None
         updating = record is not None
         stack_id = (record or reviewed or {}).get("stack_id") or (
@@ -177,12 +183,14 @@ class Deployer:
                           request_token)
         ctx = self._context(stack_name, stack_id, tpl.directory)
         ctx.blobs.update(self._blobs)
-        plan = self._plan(tpl, stack_name, stack_id, parameters, ctx)
+        plan = self.plan(tpl, stack_name, stack_id, parameters, ctx)
         old = {k: PhysicalResource.from_json(v) for k, v in (record or {}).get("resources",
                                                                              {}).items()}
         old_order = list((record or {}).get("order", []))
         prior_orphans = [PhysicalResource.from_json(o) for o in (record or {}).get("orphans", [])]
-        base = {"name": stack_name, "stack_id": stack_id, "template": str(path),
+        base = {**extra, "name": stack_name, "stack_id": stack_id, "template": str(path),
+                "given_parameters": parameter_strings(plan.resolver.params),
+                "disable_rollback": disable_rollback,
                 "template_body": _body_text(path), "parameters": plan.shown, "notes": ctx.notes,
                 "description": str(tpl.body.get("Description", "")),
                 "creation_time": (record or {}).get("creation_time") or iso_now()}
@@ -212,7 +220,12 @@ class Deployer:
             self.exports.check_update(stack_name, (record or {}).get("exports", {}), exports)
         except Exception as exc:
             reason = str(exc)
-            self._roll_back(engine, ctx, events, record, old, reason, save_progress)
+            if disable_rollback:
+                failed: StackStatus = "UPDATE_FAILED" if updating else "CREATE_FAILED"
+                events.stack(failed, reason)
+                save_progress(engine, failed, reason)
+            else:
+                self._roll_back(engine, ctx, events, record, old, reason, save_progress)
             raise DeployError(reason) from exc
         self._remember(ctx.blobs)
         if updating:
@@ -228,7 +241,7 @@ class Deployer:
                      f"{message}")
         status: StackStatus = "UPDATE_COMPLETE" if updating else "CREATE_COMPLETE"
         events.stack(status)
-        final = {**base, "status": status, "order": engine.order,
+        final = {**base, "status": status, "status_reason": "", "order": engine.order,
                  "resources": {k: v.to_json() for k, v in engine.current.items()},
                  "orphans": [r.to_json() for r, _ in failures], "outputs": outputs,
                  "exports": exports, "output_details": _output_details(tpl, outputs, export_of),
@@ -267,7 +280,7 @@ class Deployer:
             while len(self._blobs) > _BLOB_CACHE:
                 self._blobs.pop(next(iter(self._blobs)))
 
-    def _plan(self, tpl: Template, stack_name: str, stack_id: str,
+    def plan(self, tpl: Template, stack_name: str, stack_id: str,
               parameters: dict[str, str] | None, ctx: Context) -> Plan:
         """Everything checked before anything is created: sections, parameters, types, graph."""
         extensions = take_language_extensions(tpl)
@@ -294,7 +307,7 @@ class Deployer:
         """The checks a deploy runs before creating anything, with no side effects."""
         tpl = load_template(Path(template_path).resolve())
         stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{stack_name}/x"
-        return self._plan(tpl, stack_name, stack_id, parameters,
+        return self.plan(tpl, stack_name, stack_id, parameters,
                           self._context(stack_name, stack_id, tpl.directory))
 
 
@@ -307,6 +320,11 @@ class Plan:
     active: set[str]
     order: list[str]
     shown: dict[str, str]
+
+
+def parameter_strings(values: dict[str, Any]) -> dict[str, str]:
+    """Parameter values as they were given (lists comma-joined), for UsePreviousValue."""
+    return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in values.items()}
 
 
 def _body_text(path: Path) -> str:
