@@ -95,10 +95,10 @@ class TemplateSource:
         return self._write(data, stack)
 
     def _write(self, data: bytes, stack: str) -> Path:
-        folder = self.directory / stack
+        folder = self.directory / stack / uuid.uuid4().hex
         folder.mkdir(parents=True, exist_ok=True)
         suffix = ".json" if data.lstrip().startswith(b"{") else ".yaml"
-        path = folder / f"{uuid.uuid4().hex}{suffix}"
+        path = folder / f"template{suffix}"
         path.write_bytes(data)
         return path
 
