@@ -166,6 +166,10 @@ class Provisioner:
                 return key
         return None
 
+    def has_attribute(self, name: str) -> bool:
+        """Whether Fn::GetAtt may name this attribute (before the resource exists)."""
+        return name in self.attributes
+
     def unknown_properties(self, props: dict[str, Any]) -> list[str]:
         if self.handled == ALL:
             return []
