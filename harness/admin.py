@@ -21,11 +21,19 @@ class AdminAPI:
         self.info = info
         self._reset = reset
         self._metrics: dict[str, MetricsSource] = {}
+        self._routes: list[tuple[str, Callable[[HttpRequest], HttpResponse]]] = []
 
     def add_metrics(self, name: str, source: MetricsSource) -> None:
         self._metrics[name] = source
 
+    def add_route(self, prefix: str, handler: Callable[[HttpRequest], HttpResponse]) -> None:
+        """Serve every path under `prefix` (a part of the harness with admin calls of its own)."""
+        self._routes.append((prefix, handler))
+
     def handle(self, req: HttpRequest) -> HttpResponse:
+        for prefix, handler in self._routes:
+            if req.path == prefix or req.path.startswith(prefix + "/"):
+                return handler(req)
         route = (req.method, req.path.rstrip("/"))
         if route == ("GET", "/_harness/health"):
             return json_response(200, {"status": "ok", **self.info, "clock": self._clock_view()})

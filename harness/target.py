@@ -18,6 +18,7 @@ from harness.clock import VirtualClock
 from harness.edge import apigateway
 from harness.edge.app import Edge
 from harness.edge.awslambda.models import CodeStore, FunctionRegistry
+from harness.edge.cloudformation.custom_responses import ResponseUrls
 from harness.edge.execute_api import ExecuteApiAuthorizer
 from harness.edge.upstream import (
     DEFAULT_MOTO_ACCOUNT,
@@ -66,6 +67,7 @@ class EmbeddedTarget:
         self.admin.add_metrics("edge", lambda: dict(self.edge.stats))
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
+        self.response_urls: ResponseUrls | None = None
         self.runtime: Runtime | None = None
         self.gateway: Gateway | None = None
 
@@ -99,9 +101,13 @@ class EmbeddedTarget:
             user_pool_tokens=self.user_pool_tokens)
         apigateway.install(self.edge, self.gateway)
         self.app.gateway = self.gateway
+        from harness.edge.cloudformation.custom_responses import ADMIN_PREFIX
         from harness.edge.cloudformation.setup import install_cloudformation
 
         self.cloudformation = install_cloudformation(self.edge, self.endpoint, self.work_dir)
+        self.response_urls = ResponseUrls(self.work_dir)
+        self.response_urls.start()
+        self.admin.add_route(ADMIN_PREFIX, self.response_urls.admin)
         self.admin.add_metrics("gateway", self.gateway.metrics)
 
     def _role_credentials(self, config: FunctionConfig) -> SessionCredentials:
@@ -158,6 +164,9 @@ class EmbeddedTarget:
             self.clock.freeze()
 
     def stop(self) -> None:
+        if self.response_urls is not None:
+            self.response_urls.stop()
+            self.response_urls = None
         if self.runtime is not None:
             self.runtime.shutdown()
             self.runtime = None

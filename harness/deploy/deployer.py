@@ -27,6 +27,7 @@ from harness.deploy.model import DeployError, PhysicalResource, StackResult
 from harness.deploy.params import pseudo_parameters, resolve_parameters
 from harness.deploy.resources import PROVISIONERS
 from harness.deploy.resources.base import Context
+from harness.deploy.resources.custom import mask_no_echo
 from harness.deploy.rollback import roll_back_create, roll_back_update
 from harness.deploy.store import StackStore
 from harness.deploy.validate import check_template
@@ -79,7 +80,8 @@ class Deployer:
 
     def _context(self, stack_name: str, stack_id: str, template_dir: Path) -> Context:
         return Context(client_factory=self.client, region=self.region, account=self.account,
-                       stack_name=stack_name, stack_id=stack_id, template_dir=template_dir)
+                       stack_name=stack_name, stack_id=stack_id, template_dir=template_dir,
+                       endpoint_url=self.endpoint_url)
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -241,6 +243,7 @@ class Deployer:
                      f"{message}")
         status: StackStatus = "UPDATE_COMPLETE" if updating else "CREATE_COMPLETE"
         events.stack(status)
+        outputs = mask_no_echo(outputs, list(engine.current.values()))
         final = {**base, "status": status, "status_reason": "", "order": engine.order,
                  "resources": {k: v.to_json() for k, v in engine.current.items()},
                  "orphans": [r.to_json() for r, _ in failures], "outputs": outputs,

@@ -156,6 +156,8 @@ class Engine:
             created = prov.update(self.ctx, old, props, name)
             self.updating = None
             self.events.resource(logical, rtype, created.physical_id, "UPDATE_COMPLETE")
+            if created.physical_id != old.physical_id:  # a new physical id replaces the old one
+                self.replaced.append(old)
             return PhysicalResource(logical, rtype, created.physical_id, created.attributes,
                                     props, generated)
         if old is not None and prov.unique_name and prov.name_property \

@@ -78,6 +78,7 @@ class Context:
     blobs: dict[str, bytes] = field(default_factory=dict)
     resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)
+    endpoint_url: str = ""
     _clients: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -1,4 +1,4 @@
-"""Change sets: a previewed deploy, kept until executed or deleted, as `aws cloudformation deploy` uses them."""
+"""Change sets: a previewed deploy kept until executed or deleted, as `aws cloudformation deploy` uses."""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ def required_capabilities(resources: Mapping[str, Mapping[str, Any]],
     """The capabilities CreateStack must be given for these resources, and why."""
     needed: list[str] = []
     reason = ""
-    for logical, res in resources.items():
+    for res in resources.values():
         if res.get("Type") not in IAM_TYPES:
             continue
         props = res.get("Properties") or {}
