@@ -8,7 +8,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +19,19 @@ from harness.deploy import sam
 from harness.deploy.engine import Engine, delete_resources
 from harness.deploy.events import EventLog, StackStatus, iso_now
 from harness.deploy.exports import ExportIndex, check_imports
+from harness.deploy.functions import default_zones, take_language_extensions
 from harness.deploy.graph import api_members, dependencies, topological_order
-from harness.deploy.intrinsics import Resolver, default_zones, stringify, take_language_extensions
+from harness.deploy.intrinsics import Resolver
 from harness.deploy.loader import LDict, Template, load_template
 from harness.deploy.model import DeployError, PhysicalResource, StackResult
+from harness.deploy.outputs import Plan, body_text, output_details, parameter_strings, stack_outputs
 from harness.deploy.params import pseudo_parameters, resolve_parameters
 from harness.deploy.resources import PROVISIONERS
 from harness.deploy.resources.base import Context
 from harness.deploy.resources.custom import mask_no_echo
 from harness.deploy.rollback import roll_back_create, roll_back_update
 from harness.deploy.store import StackStore
+from harness.deploy.teardown import delete_recorded
 from harness.deploy.validate import check_template
 
 log = logging.getLogger("harness.deploy")
@@ -118,40 +120,9 @@ class Deployer:
             record = self.store.load(stack_name)
             if record is None:
                 return
-            events = EventLog(stack_name, record["stack_id"], record.get("events"))
-            try:
-                self.exports.check_delete(stack_name, record.get("exports", {}))
-            except DeployError as exc:
-                events.stack("DELETE_FAILED", str(exc))
-                record.update(status="DELETE_FAILED", status_reason=str(exc), events=events.items)
-                self.store.save(stack_name, record)
-                raise
-            events.stack("DELETE_IN_PROGRESS", "User Initiated")
-            record.update(status="DELETE_IN_PROGRESS", events=events.items)
-            self.store.save(stack_name, record)
             ctx = self._context(stack_name, record["stack_id"], Path("."))
-            resources = {k: PhysicalResource.from_json(v) for k, v in record["resources"].items()}
-            order = [k for k in record.get("order", []) if k in resources]
-            order += [k for k in resources if k not in order]
-            doomed = [resources[k] for k in reversed(order)]
-            orphans = [PhysicalResource.from_json(o) for o in record.get("orphans", [])]
-            failures = (delete_resources(ctx, doomed, events=events)
-                        + delete_resources(ctx, orphans))
-            if failures:
-                detail = "; ".join(f"{r.logical_id} ({r.type}): {msg}" for r, msg in failures)
-                reason = f"The following resource(s) failed to delete: [{detail}]."
-                events.stack("DELETE_FAILED", reason)
-                record.update(status="DELETE_FAILED", status_reason=reason, events=events.items,
-                              resources={r.logical_id: r.to_json() for r, _ in failures
-                                         if r.logical_id in resources},
-                              orphans=[r.to_json() for r, _ in failures
-                                       if r.logical_id not in resources])
-                self.store.save(stack_name, record)
-                raise DeployError(f"stack {stack_name}: delete failed for {detail}")
-            events.stack("DELETE_COMPLETE")
-            self.store.delete(stack_name)
-            self.deleted.append({**record, "status": "DELETE_COMPLETE", "events": events.items,
-                                 "deletion_time": iso_now(), "resources": {}})
+            gone = delete_recorded(ctx, self.store, self.exports, record)
+            self.deleted.append(gone)
             del self.deleted[:-100]
 
     # -- deploy ----------------------------------------------------------------------------------
@@ -193,7 +164,7 @@ class Deployer:
         base = {**extra, "name": stack_name, "stack_id": stack_id, "template": str(path),
                 "given_parameters": parameter_strings(plan.resolver.params),
                 "disable_rollback": disable_rollback,
-                "template_body": _body_text(path), "parameters": plan.shown, "notes": ctx.notes,
+                "template_body": body_text(path), "parameters": plan.shown, "notes": ctx.notes,
                 "description": str(tpl.body.get("Description", "")),
                 "creation_time": (record or {}).get("creation_time") or iso_now()}
         if updating:
@@ -218,7 +189,7 @@ class Deployer:
                         lambda e: save_progress(e, in_progress), events)
         try:
             engine.run(plan.order)
-            outputs, exports, export_of = _outputs(tpl, engine.resolver)
+            outputs, exports, export_of = stack_outputs(tpl, engine.resolver)
             self.exports.check_update(stack_name, (record or {}).get("exports", {}), exports)
         except Exception as exc:
             reason = str(exc)
@@ -247,7 +218,7 @@ class Deployer:
         final = {**base, "status": status, "status_reason": "", "order": engine.order,
                  "resources": {k: v.to_json() for k, v in engine.current.items()},
                  "orphans": [r.to_json() for r, _ in failures], "outputs": outputs,
-                 "exports": exports, "output_details": _output_details(tpl, outputs, export_of),
+                 "exports": exports, "output_details": output_details(tpl, outputs, export_of),
                  "imports": sorted(engine.resolver.imported), "events": events.items}
         self.store.save(stack_name, final)
         return StackResult.from_record(final)
@@ -314,45 +285,6 @@ class Deployer:
                           self._context(stack_name, stack_id, tpl.directory))
 
 
-@dataclass
-class Plan:
-    """A template checked and ordered for one deploy."""
-
-    resolver: Resolver
-    resources: dict[str, LDict]
-    active: set[str]
-    order: list[str]
-    shown: dict[str, str]
-
-
-def parameter_strings(values: dict[str, Any]) -> dict[str, str]:
-    """Parameter values as they were given (lists comma-joined), for UsePreviousValue."""
-    return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in values.items()}
-
-
-def _body_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
-def _output_details(tpl: Template, outputs: dict[str, str], export_of: dict[str, str]
-                    ) -> list[dict[str, str]]:
-    """DescribeStacks' Outputs: key, value, description and export name."""
-    section = tpl.section("Outputs")
-    rows = []
-    for name, value in outputs.items():
-        spec = section.get(name)
-        row = {"OutputKey": name, "OutputValue": value}
-        if isinstance(spec, dict) and isinstance(spec.get("Description"), str):
-            row["Description"] = spec["Description"]
-        if name in export_of:
-            row["ExportName"] = export_of[name]
-        rows.append(row)
-    return rows
-
-
 def _validate_sections(tpl: Template) -> None:
     for key in tpl.body:
         if key not in _SECTIONS:
@@ -390,28 +322,3 @@ def _resources(tpl: Template, resolver: Resolver, notes: list[str]) -> dict[str,
             raise DeployError(f"{tpl.at(tpl.resource_line(logical))}: unsupported resource type "
                               f"{rtype} (resource {logical}){hint}")
     return resources
-
-
-def _outputs(tpl: Template, resolver: Resolver
-             ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """Output values, exports by name, and each exported output's export name."""
-    outputs: dict[str, str] = {}
-    exports: dict[str, str] = {}
-    export_of: dict[str, str] = {}
-    section = tpl.section("Outputs")
-    for name, spec in section.items():
-        line = section.key_lines.get(name, 0)
-        if not isinstance(spec, dict) or "Value" not in spec:
-            raise DeployError(f"{tpl.at(line)}: output {name} needs a Value")
-        if "Condition" in spec and not resolver.condition(str(spec["Condition"]), line):
-            continue
-        value = resolver.resolve(spec["Value"], line)
-        text = stringify(value, f"output {name}", tpl.at(line))
-        outputs[name] = text
-        export = spec.get("Export")
-        if isinstance(export, dict) and "Name" in export:
-            export_name = stringify(resolver.resolve(export["Name"], line), "Export.Name",
-                                    tpl.at(line))
-            exports[export_name] = text
-            export_of[name] = export_name
-    return outputs, exports, export_of

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from harness.deploy.functions import LANGUAGE_EXTENSIONS, cidr, default_zones
 from harness.deploy.loader import LDict, Template, line_of
 from harness.deploy.model import DeployError
 
@@ -24,16 +24,13 @@ NO_VALUE: Any = _NoValue()
 SUPPORTED = ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If", "Fn::Join", "Fn::Select", "Fn::Split",
              "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Fn::FindInMap", "Fn::Base64",
              "Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Length", "Fn::ToJsonString")
-LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 # Functions (and FindInMap's DefaultValue) that exist only under Transform: AWS::LanguageExtensions.
 _EXTENSION_ONLY = ("Fn::Length", "Fn::ToJsonString")
 ExportLookup = Callable[[str, str], str]
 ZoneLookup = Callable[[str], list[str]]
 
 
-def default_zones(region: str) -> list[str]:
-    """Availability zones when no EC2 endpoint answers: the region's a, b and c."""
-    return [f"{region}{letter}" for letter in "abc"]
+
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -260,23 +257,7 @@ class Resolver:
 
     def _fn_cidr(self, arg: Any, line: int, where: str) -> list[str]:
         block, count, bits = (self.resolve(v, line) for v in self._args("Fn::Cidr", arg, 3, where))
-        try:
-            network = ipaddress.ip_network(stringify(block, "Fn::Cidr ipBlock", where),
-                                           strict=False)
-            count, bits = int(count), int(bits)
-        except ValueError as exc:
-            raise DeployError(f"{where}: Fn::Cidr: {exc}") from None
-        prefix = network.max_prefixlen - bits
-        if not 1 <= count <= 256 or not network.prefixlen <= prefix <= network.max_prefixlen:
-            raise DeployError(f"{where}: Fn::Cidr: cannot cut {count} /{prefix} subnets "
-                              f"from {network}")
-        subnets = []
-        for subnet in network.subnets(new_prefix=prefix):
-            subnets.append(str(subnet))
-            if len(subnets) == count:
-                return subnets
-        raise DeployError(f"{where}: Fn::Cidr: {network} holds fewer than {count} /{prefix} "
-                          "subnets")
+        return cidr(stringify(block, "Fn::Cidr ipBlock", where), count, bits, where)
 
     def _fn_length(self, arg: Any, line: int, where: str) -> int:
         value = self.resolve(arg, line)
@@ -353,18 +334,3 @@ class Resolver:
             return value.lower() == "true"
         raise DeployError(f"{self._where(line)}: not a condition: {expr!r}")
 
-
-def take_language_extensions(tpl: Template) -> bool:
-    """Whether the template names AWS::LanguageExtensions; it is removed, as CloudFormation runs it first."""
-    transform = tpl.body.get("Transform")
-    if transform == LANGUAGE_EXTENSIONS:
-        del tpl.body["Transform"]
-        return True
-    if isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform:
-        rest = [t for t in transform if t != LANGUAGE_EXTENSIONS]
-        if rest:
-            tpl.body["Transform"] = rest
-        else:
-            del tpl.body["Transform"]
-        return True
-    return False

@@ -61,7 +61,7 @@ def test_create_stack_creates_resources_and_reports_outputs_and_events(
     AWS CloudFormation API Reference, CreateStack, DescribeStacks (Outputs) and
     DescribeStackEvents; User Guide, "Stack status codes"."""
     stack_id = cfn.create_stack(StackName=stack_name, TemplateBody=TABLE)["StackId"]
-    assert stack_id.startswith(f"arn:aws:cloudformation:us-east-1:") and f"/{stack_name}/" in stack_id
+    assert stack_id.startswith("arn:aws:cloudformation:us-east-1:") and f"/{stack_name}/" in stack_id
     stack = wait(cfn, stack_name, "stack_create_complete")
     assert stack["StackStatus"] == "CREATE_COMPLETE" and stack["StackId"] == stack_id
     outputs = _outputs(stack)
