@@ -151,3 +151,24 @@ def test_update_in_place_keeps_the_table_and_replacement_makes_a_new_one(
     listed = {s["StackId"]: s["StackStatus"] for s in cfn.list_stacks(
         StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]}
     assert listed[rolled["StackId"]] == "DELETE_COMPLETE"
+
+
+def test_validate_template_lists_parameters_and_bad_templates_are_validation_errors(
+        cfn: Any, stack_name: str) -> None:
+    """ValidateTemplate returns the parameters (NoEcho, defaults) and required capabilities; an
+    unreadable template is a ValidationError "Template format error" and creates nothing.
+
+    AWS CloudFormation API Reference, ValidateTemplate and CreateStack (Errors)."""
+    body = TABLE.replace("  Mode: {Type: String, Default: PAY_PER_REQUEST}",
+                         "  Mode: {Type: String, Default: PAY_PER_REQUEST, NoEcho: true}")
+    answer = cfn.validate_template(TemplateBody=body)
+    params = {p["ParameterKey"]: p for p in answer["Parameters"]}
+    assert params["Mode"]["NoEcho"] is True and params["Key"]["DefaultValue"] == "pk"
+    assert answer.get("Capabilities", []) == []
+    for bad in ("Resources: [", "Resources:\n  X: {Type: AWS::DynamoDB::Table, Oops: 1}\n"):
+        with pytest.raises(ClientError) as err:
+            cfn.create_stack(StackName=stack_name, TemplateBody=bad)
+        assert err.value.response["Error"]["Code"] == "ValidationError"
+        assert "Template format error" in err.value.response["Error"]["Message"]
+    with pytest.raises(ClientError, match="does not exist"):
+        cfn.describe_stacks(StackName=stack_name)

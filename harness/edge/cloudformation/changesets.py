@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import uuid
@@ -26,6 +27,7 @@ ExecutionStatus = Literal["UNAVAILABLE", "AVAILABLE", "EXECUTE_IN_PROGRESS", "EX
                           "EXECUTE_FAILED", "OBSOLETE"]
 NO_CHANGES = ("The submitted information didn't contain changes. Submit different information to "
               "create a change set.")
+log = logging.getLogger("harness.edge.cloudformation")
 _NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 
 
@@ -148,6 +150,10 @@ class ChangeSets:
             except DeployError as exc:
                 change_set.execution = "EXECUTE_FAILED"
                 self.stacks._after_failure(req, str(exc))
+            except Exception as exc:  # the stack must still end in a failed state
+                log.exception("change set %s failed", change_set.id)
+                change_set.execution = "EXECUTE_FAILED"
+                self.stacks._after_failure(req, f"Internal failure: {type(exc).__name__}: {exc}")
 
         self.stacks._run(req.name, work)
 

@@ -222,10 +222,13 @@ class StackService:
         record = self.store.load(req.name)
         if record is None:
             return
-        if record.get("pending"):  # failed before the engine saved anything
+        settled = {"CREATE_IN_PROGRESS": "ROLLBACK_COMPLETE",
+                   "UPDATE_IN_PROGRESS": "UPDATE_ROLLBACK_COMPLETE"}.get(str(record.get("status")))
+        if settled is not None:  # failed before the engine touched a resource
             events = EventLog(req.name, record["stack_id"], record.get("events"))
-            events.stack("ROLLBACK_COMPLETE", reason)
-            record.update(status="ROLLBACK_COMPLETE", status_reason=reason, pending=False,
+            events.stack("ROLLBACK_COMPLETE" if settled == "ROLLBACK_COMPLETE"
+                         else "UPDATE_ROLLBACK_COMPLETE", reason)
+            record.update(status=settled, status_reason=reason, pending=False,
                           events=events.items)
             self.store.save(req.name, record)
         if req.on_failure == "DELETE" and record.get("status") == "ROLLBACK_COMPLETE":

@@ -19,6 +19,7 @@ from cryptography.x509.oid import NameOID
 from harness.server import App, HarnessHTTPServer
 
 _VALID = datetime.timedelta(days=30)
+_DEBIAN_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def _name(text: str) -> x509.Name:
@@ -60,9 +61,11 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
 def trust_bundle(ca: Path, folder: Path) -> Path:
     """The system's CAs plus the local one, for SSL_CERT_FILE (Lambda workers inherit it)."""
     parts = []
-    current = os.environ.get("SSL_CERT_FILE") or ssl.get_default_verify_paths().cafile
-    if current and Path(current).is_file():
-        parts.append(Path(current).read_bytes().rstrip() + b"\n")
+    system = ssl.get_default_verify_paths()
+    for candidate in (system.cafile, _DEBIAN_BUNDLE, system.openssl_cafile):
+        if candidate and Path(candidate).is_file():
+            parts.append(Path(candidate).read_bytes().rstrip() + b"\n")
+            break
     parts.append(ca.read_bytes())
     bundle = folder / "bundle.pem"
     bundle.write_bytes(b"".join(parts))
