@@ -94,16 +94,16 @@ def test_iam_resources_need_the_iam_capability(aws: ClientFactory, stack_name: s
     AWS CloudFormation API Reference, CreateStack (Capabilities) and
     InsufficientCapabilitiesException."""
     cfn = aws("cloudformation")
-    template = """
+    template = f"""
 Resources:
   Role:
     Type: AWS::IAM::Role
     Properties:
-      RoleName: %s
+      RoleName: {stack_name}-named
       AssumeRolePolicyDocument:
-        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com},
-                     Action: sts:AssumeRole}]
-""" % f"{stack_name}-named"
+        Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}},
+                     Action: sts:AssumeRole}}]
+"""
     for given in ([], ["CAPABILITY_IAM"]):
         with pytest.raises(ClientError) as err:
             cfn.create_stack(StackName=stack_name, TemplateBody=template, Capabilities=given)
