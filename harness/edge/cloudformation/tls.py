@@ -59,16 +59,18 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
 
 
 def trust_bundle(ca: Path, folder: Path) -> Path:
-    """The system's CAs plus the local one, for SSL_CERT_FILE (Lambda workers inherit it)."""
-    parts = []
-    system = ssl.get_default_verify_paths()
-    for candidate in (system.cafile, _DEBIAN_BUNDLE, system.openssl_cafile):
-        if candidate and Path(candidate).is_file():
-            parts.append(Path(candidate).read_bytes().rstrip() + b"\n")
-            break
-    parts.append(ca.read_bytes())
+    """SSL_CERT_FILE for Lambda workers (they inherit it): the local CA added to an earlier
+    SSL_CERT_FILE (another target's, in this process) or else to the system's CAs."""
     bundle = folder / "bundle.pem"
-    bundle.write_bytes(b"".join(parts))
+    earlier = os.environ.get("SSL_CERT_FILE")
+    system = ssl.get_default_verify_paths()
+    base = ""
+    for candidate in (earlier, system.cafile, _DEBIAN_BUNDLE, system.openssl_cafile):
+        if candidate and Path(candidate).is_file() and Path(candidate) != bundle:
+            base = candidate
+            break
+    head = Path(base).read_bytes().rstrip() + b"\n" if base else b""
+    bundle.write_bytes(head + ca.read_bytes())
     return bundle
 
 
