@@ -27,11 +27,16 @@ class AdminAPI:
         self._reset = reset
         self._metrics: dict[str, MetricsSource] = {}
         self._routes: dict[tuple[str, str], AdminRoute] = {}
+        self._prefix_routes: list[tuple[str, AdminRoute]] = []
+        self._signer: tuple[PoolSigner, KnownPool] | None = None
 
     def add_route(self, method: str, path: str, handler: AdminRoute) -> None:
         """Another part's admin route (the fault plan's /_harness/faults, say)."""
         self._routes[(method, path.rstrip("/"))] = handler
-        self._signer: tuple[PoolSigner, KnownPool] | None = None
+
+    def add_prefix_route(self, prefix: str, handler: AdminRoute) -> None:
+        """Serve every path under `prefix` (a part of the harness with admin calls of its own)."""
+        self._prefix_routes.append((prefix, handler))
 
     def add_signer(self, sign: PoolSigner, known: KnownPool) -> None:
         """Lend the pools' signing keys to attached test suites (tokens genuinely signed, bad claims)."""
@@ -41,6 +46,9 @@ class AdminAPI:
         self._metrics[name] = source
 
     def handle(self, req: HttpRequest) -> HttpResponse:
+        for prefix, handler in self._prefix_routes:
+            if req.path == prefix or req.path.startswith(prefix + "/"):
+                return handler(req)
         route = (req.method, req.path.rstrip("/"))
         if route == ("GET", "/_harness/health"):
             return json_response(200, {"status": "ok", **self.info, "clock": self._clock_view()})

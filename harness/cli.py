@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     dep.add_argument("--region", default="us-east-1")
     dep.add_argument("--delete", action="store_true", help="delete the stack instead")
     _work_dir(dep)
-    dep.set_defaults(func=_lazy("saas", "cmd_deploy"))
+    dep.set_defaults(func=_lazy("deploy", "cmd_deploy"))
 
     run = sub.add_parser("run", help="the main job (up, onboard, exercise, attack across tenants), then "
                                      "the isolation suites on the same target, and a report")

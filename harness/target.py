@@ -18,6 +18,7 @@ from harness.clock import VirtualClock
 from harness.edge import apigateway
 from harness.edge.app import Edge
 from harness.edge.awslambda.models import CodeStore, FunctionRegistry
+from harness.edge.cloudformation.custom_responses import ResponseUrls
 from harness.edge.execute_api import ExecuteApiAuthorizer
 from harness.edge.upstream import (
     DEFAULT_MOTO_ACCOUNT,
@@ -74,6 +75,7 @@ class EmbeddedTarget:
         self.admin.add_signer(self.pool_keys.sign, self.pool_keys.has)
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
+        self.response_urls: ResponseUrls | None = None
         self.runtime: Runtime | None = None
         self.gateway: Gateway | None = None
 
@@ -110,6 +112,13 @@ class EmbeddedTarget:
             user_pool_tokens=self.user_pool_tokens)
         apigateway.install(self.edge, self.gateway)
         self.app.gateway = self.gateway
+        from harness.edge.cloudformation.custom_responses import ADMIN_PREFIX
+        from harness.edge.cloudformation.setup import install_cloudformation
+
+        self.cloudformation = install_cloudformation(self.edge, self.endpoint, self.work_dir)
+        self.response_urls = ResponseUrls(self.work_dir)
+        self.response_urls.start()
+        self.admin.add_prefix_route(ADMIN_PREFIX, self.response_urls.admin)
         self.admin.add_metrics("gateway", self.gateway.metrics)
 
     def _flush_environments(self, _req: HttpRequest) -> HttpResponse:
@@ -172,6 +181,9 @@ class EmbeddedTarget:
             self.clock.freeze()
 
     def stop(self) -> None:
+        if self.response_urls is not None:
+            self.response_urls.stop()
+            self.response_urls = None
         if self.runtime is not None:
             self.runtime.shutdown()
             self.runtime = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -83,37 +82,3 @@ def cmd_onboard(args: argparse.Namespace) -> int:
     for line in describe_failures(since(fetch_failures(state["endpoint"]), before)):
         print(f"  {line}", file=sys.stderr)
     return 1
-
-
-def cmd_deploy(args: argparse.Namespace) -> int:
-    from harness.deploy import Deployer, DeployError, FileStackStore
-
-    params: dict[str, str] = {}
-    for item in args.param or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            print(f"error: --param takes KEY=VALUE, not {item!r}", file=sys.stderr)
-            return 2
-        params[key] = value
-    endpoint = args.endpoint
-    if endpoint is None:
-        state = _live_state(args.work_dir)
-        if state is None:
-            print("  (or pass --endpoint URL)", file=sys.stderr)
-            return 2
-        endpoint = state["endpoint"]
-    deployer = Deployer(endpoint_url=endpoint, region=args.region,
-                        store=FileStackStore(args.work_dir / "stacks"))
-    name = args.stack_name or Path(args.template).stem
-    try:
-        if args.delete:
-            deployer.delete(name)
-            out.print(f"deleted stack {name}")
-            return 0
-        result = deployer.deploy(Path(args.template), name, params)
-    except DeployError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    out.print(json.dumps({"stack": result.name, "status": result.status,
-                          "outputs": result.outputs, "notes": result.notes}, indent=2))
-    return 0 if result.status.endswith("COMPLETE") else 1

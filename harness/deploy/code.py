@@ -55,14 +55,17 @@ def zip_directory(root: Path) -> bytes:
     return data
 
 
-def zip_inline(source: str, filename: str = "index.py") -> bytes:
-    """Inline source (ZipFile / InlineCode) packaged the way Lambda does: one `index` file."""
+def zip_inline(source: str, filename: str = "index.py",
+               extra: dict[str, str] | None = None) -> bytes:
+    """Inline source (ZipFile / InlineCode) packaged the way Lambda does: one `index` file, plus
+    the modules AWS adds beside it (`extra`, name → source)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        info = zipfile.ZipInfo(filename, date_time=_FIXED_TIME)
-        info.external_attr = (0o100644) << 16
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, source.encode())
+        for name, text in [(filename, source), *sorted((extra or {}).items())]:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+            info.external_attr = (0o100644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode())
     return buf.getvalue()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness.deploy.events import EventLog, ResourceStatus
 from harness.deploy.intrinsics import NO_VALUE, Resolver
 from harness.deploy.loader import LDict, Template
 from harness.deploy.model import DeployError, PhysicalResource
@@ -42,8 +43,12 @@ class Engine:
 
     def __init__(self, ctx: Context, tpl: Template, resolver: Resolver,
                  resources: Mapping[str, LDict], active: set[str],
-                 old: Mapping[str, PhysicalResource], save: Callable[[Engine], None]) -> None:
+                 old: Mapping[str, PhysicalResource], save: Callable[[Engine], None],
+                 events: EventLog | None = None) -> None:
         self.ctx = ctx
+        self.events = events or EventLog(ctx.stack_name, ctx.stack_id)
+        self.failed: str | None = None
+        self.updating: str | None = None  # the resource whose in-place update is under way
         self.tpl = tpl
         self.resources = resources
         self.active = active
@@ -114,14 +119,23 @@ class Engine:
             result = self._apply(prov, logical, rtype, props)
         except DeployError as exc:
             text = str(exc)
+            self._failed(logical, rtype, text)
             raise DeployError(text if text.startswith(self.tpl.path.name) else
                               f"{where}: resource {logical} ({rtype}): {text}") from exc
         except (ClientError, BotoCoreError, ValueError, KeyError, TypeError) as exc:
+            self._failed(logical, rtype, describe_error(exc))
             raise DeployError(f"{where}: resource {logical} ({rtype}): "
                               f"{describe_error(exc)}") from exc
         result.deletion_policy = decl.get("DeletionPolicy")
         result.replace_policy = decl.get("UpdateReplacePolicy")
         self.current[logical] = result
+
+    def _failed(self, logical: str, rtype: str, reason: str) -> None:
+        self.failed = logical
+        old = self.old.get(logical)
+        status: ResourceStatus = ("UPDATE_FAILED" if old is not None and old.type == rtype
+                                  else "CREATE_FAILED")
+        self.events.resource(logical, rtype, old.physical_id if old else "", status, reason)
 
     def _apply(self, prov: Provisioner, logical: str, rtype: str,
                props: dict[str, Any]) -> PhysicalResource:
@@ -136,7 +150,14 @@ class Engine:
                 reason = prov.replacement_reason(old.properties, props)
         if old is not None and reason is None:
             name, generated = self._name(prov, logical, props, old, replacing=False)
+            self.events.resource(logical, rtype, old.physical_id, "UPDATE_IN_PROGRESS",
+                                 properties=props)
+            self.updating = logical
             created = prov.update(self.ctx, old, props, name)
+            self.updating = None
+            self.events.resource(logical, rtype, created.physical_id, "UPDATE_COMPLETE")
+            if created.physical_id != old.physical_id:  # a new physical id replaces the old one
+                self.replaced.append(old)
             return PhysicalResource(logical, rtype, created.physical_id, created.attributes,
                                     props, generated)
         if old is not None and prov.unique_name and prov.name_property \
@@ -146,15 +167,23 @@ class Engine:
                               f"has a custom name ({props[prov.name_property]}); rename it to "
                               "replace it")
         name, generated = self._name(prov, logical, props, old, replacing=old is not None)
+        if old is not None:
+            self.events.resource(logical, rtype, old.physical_id, "UPDATE_IN_PROGRESS",
+                                 "Requested update requires the creation of a new physical "
+                                 "resource; hence creating one.", props)
+        else:
+            self.events.resource(logical, rtype, "", "CREATE_IN_PROGRESS", properties=props)
         created = prov.create(self.ctx, logical, props, name)
+        self.events.resource(logical, rtype, created.physical_id,
+                             "UPDATE_COMPLETE" if old is not None else "CREATE_COMPLETE")
         if old is not None:
             self.replaced.append(old)
         return PhysicalResource(logical, rtype, created.physical_id, created.attributes, props,
                                 generated)
 
 
-def delete_resources(ctx: Context, doomed: list[PhysicalResource], replaced: bool = False
-                     ) -> list[tuple[PhysicalResource, str]]:
+def delete_resources(ctx: Context, doomed: list[PhysicalResource], replaced: bool = False,
+                     events: EventLog | None = None) -> list[tuple[PhysicalResource, str]]:
     """Delete in the given order (reverse creation), skipping retained ones and children of doomed parents."""
     gone: set[str] = set()
     for res in doomed:
@@ -168,16 +197,24 @@ def delete_resources(ctx: Context, doomed: list[PhysicalResource], replaced: boo
         if policy == "Retain":
             which = "UpdateReplacePolicy" if replaced else "DeletionPolicy"
             ctx.note(f"{res.logical_id}: {res.physical_id} retained ({which} Retain)")
+            if events is not None:
+                events.resource(res.logical_id, res.type, res.physical_id, "DELETE_SKIPPED")
             continue
+        if events is not None:
+            events.resource(res.logical_id, res.type, res.physical_id, "DELETE_IN_PROGRESS")
         parent_key = _PARENT_PROPERTY.get(res.type)
-        if parent_key and str(res.properties.get(parent_key)) in gone:
-            continue
         provisioner = PROVISIONERS.get(res.type)
-        if provisioner is None:
-            failures.append((res, f"no provisioner for {res.type}"))
-            continue
         try:
-            provisioner.delete(ctx, res)
+            if provisioner is None:
+                raise DeployError(f"no provisioner for {res.type}")
+            if not (parent_key and str(res.properties.get(parent_key)) in gone):
+                provisioner.delete(ctx, res)
         except (ClientError, BotoCoreError, DeployError, KeyError, ValueError) as exc:
             failures.append((res, describe_error(exc)))
+            if events is not None:
+                events.resource(res.logical_id, res.type, res.physical_id, "DELETE_FAILED",
+                                describe_error(exc))
+            continue
+        if events is not None:
+            events.resource(res.logical_id, res.type, res.physical_id, "DELETE_COMPLETE")
     return failures

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from harness.deploy.functions import LANGUAGE_EXTENSIONS, cidr, default_zones
 from harness.deploy.loader import LDict, Template, line_of
 from harness.deploy.model import DeployError
 
@@ -19,7 +22,15 @@ class _NoValue:
 
 NO_VALUE: Any = _NoValue()
 SUPPORTED = ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If", "Fn::Join", "Fn::Select", "Fn::Split",
-             "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Fn::FindInMap", "Fn::Base64")
+             "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Fn::FindInMap", "Fn::Base64",
+             "Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Length", "Fn::ToJsonString")
+# Functions (and FindInMap's DefaultValue) that exist only under Transform: AWS::LanguageExtensions.
+_EXTENSION_ONLY = ("Fn::Length", "Fn::ToJsonString")
+ExportLookup = Callable[[str, str], str]
+ZoneLookup = Callable[[str], list[str]]
+
+
+
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -45,11 +56,16 @@ class Resolver:
     """Evaluates intrinsics; conditions are evaluated once per deploy and memoised."""
 
     def __init__(self, tpl: Template, params: dict[str, Any], pseudo: dict[str, Any],
-                 lookup: Lookup | None = None) -> None:
+                 lookup: Lookup | None = None, *, exports: ExportLookup | None = None,
+                 zones: ZoneLookup = default_zones, language_extensions: bool = False) -> None:
         self.tpl = tpl
         self.params = params
         self.pseudo = pseudo
         self.lookup = lookup
+        self.exports = exports
+        self.zones = zones
+        self.language_extensions = language_extensions
+        self.imported: set[str] = set()
         self.conditions = tpl.section("Conditions")
         self.mappings = tpl.section("Mappings")
         self._cond_cache: dict[str, bool] = {}
@@ -57,8 +73,10 @@ class Resolver:
 
     def with_lookup(self, lookup: Lookup) -> Resolver:
         """The same resolver (and condition cache) answering resource references through `lookup`."""
-        other = Resolver(self.tpl, self.params, self.pseudo, lookup)
+        other = Resolver(self.tpl, self.params, self.pseudo, lookup, exports=self.exports,
+                         zones=self.zones, language_extensions=self.language_extensions)
         other._cond_cache = self._cond_cache
+        other.imported = self.imported
         return other
 
     # -- values ---------------------------------------------------------------------------------
@@ -118,6 +136,8 @@ class Resolver:
         handler = getattr(self, "_fn_" + name[4:].lower(), None)
         if name not in SUPPORTED or handler is None:
             raise DeployError(f"{where}: unsupported intrinsic function {name}")
+        if name in _EXTENSION_ONLY and not self.language_extensions:
+            raise DeployError(f"{where}: {name} needs Transform: {LANGUAGE_EXTENSIONS}")
         return handler(arg, line, where)
 
     def _args(self, name: str, arg: Any, count: int, where: str) -> list[Any]:
@@ -200,16 +220,56 @@ class Resolver:
         return stringify(source, "Fn::Split source", where).split(delimiter)
 
     def _fn_findinmap(self, arg: Any, line: int, where: str) -> Any:
+        default: Any = NO_VALUE
+        if isinstance(arg, list) and len(arg) == 4:
+            option = arg[3]
+            if not self.language_extensions:
+                raise DeployError(f"{where}: Fn::FindInMap with a DefaultValue needs Transform: "
+                                  f"{LANGUAGE_EXTENSIONS}")
+            if not isinstance(option, dict) or set(option) != {"DefaultValue"}:
+                raise DeployError(f"{where}: Fn::FindInMap's fourth argument must be "
+                                  "{DefaultValue: value}")
+            default, arg = option["DefaultValue"], arg[:3]
         keys = [self.resolve(k, line) for k in self._args("Fn::FindInMap", arg, 3, where)]
         names = [stringify(k, "Fn::FindInMap key", where) for k in keys]
         mapping = self.mappings.get(names[0])
+        top = mapping.get(names[1]) if isinstance(mapping, dict) else None
+        if isinstance(top, dict) and names[2] in top:
+            return self.resolve(top[names[2]], line)
+        if default is not NO_VALUE:
+            return self.resolve(default, line)
         if not isinstance(mapping, dict):
             raise DeployError(f"{where}: Fn::FindInMap: no mapping named {names[0]}")
-        top = mapping.get(names[1])
-        if not isinstance(top, dict) or names[2] not in top:
-            raise DeployError(f"{where}: Fn::FindInMap: {names[0]} has no "
-                              f"{names[1]}/{names[2]}")
-        return self.resolve(top[names[2]], line)
+        raise DeployError(f"{where}: Fn::FindInMap: {names[0]} has no {names[1]}/{names[2]}")
+
+    def _fn_importvalue(self, arg: Any, line: int, where: str) -> str:
+        name = stringify(self.resolve(arg, line), "Fn::ImportValue name", where)
+        if self.exports is None:
+            raise DeployError(f"{where}: Fn::ImportValue {name}: no exports are known here")
+        value = self.exports(name, where)
+        self.imported.add(name)
+        return value
+
+    def _fn_getazs(self, arg: Any, line: int, where: str) -> list[str]:
+        region = self.resolve(arg, line)
+        region = stringify(region, "Fn::GetAZs region", where) or self.pseudo["AWS::Region"]
+        return list(self.zones(region))
+
+    def _fn_cidr(self, arg: Any, line: int, where: str) -> list[str]:
+        block, count, bits = (self.resolve(v, line) for v in self._args("Fn::Cidr", arg, 3, where))
+        return cidr(stringify(block, "Fn::Cidr ipBlock", where), count, bits, where)
+
+    def _fn_length(self, arg: Any, line: int, where: str) -> int:
+        value = self.resolve(arg, line)
+        if not isinstance(value, list):
+            raise DeployError(f"{where}: Fn::Length needs a list, got {value!r}")
+        return len(value)
+
+    def _fn_tojsonstring(self, arg: Any, line: int, where: str) -> str:
+        value = self.resolve(arg, line)
+        if not isinstance(value, dict | list):
+            raise DeployError(f"{where}: Fn::ToJsonString needs an object or a list")
+        return json.dumps(value, separators=(",", ":"))
 
     def _fn_base64(self, arg: Any, line: int, where: str) -> str:
         text = stringify(self.resolve(arg, line), "Fn::Base64 input", where)
@@ -273,3 +333,4 @@ class Resolver:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise DeployError(f"{self._where(line)}: not a condition: {expr!r}")
+

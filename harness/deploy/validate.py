@@ -61,7 +61,7 @@ def _getatt(tpl: Template, types: dict[str, str], arg: Any, line: int) -> None:
     if not isinstance(logical, str) or logical not in types:
         return
     provisioner = PROVISIONERS.get(types[logical])
-    if provisioner is not None and attribute not in provisioner.attributes:
+    if provisioner is not None and not provisioner.has_attribute(attribute):
         known = ", ".join(sorted(provisioner.attributes)) or "none"
         raise DeployError(f"{tpl.at(line)}: Fn::GetAtt {logical}.{attribute}: {types[logical]} "
                           f"has no attribute {attribute} (supported: {known})")

@@ -16,6 +16,7 @@ from harness.edge.dynamodb.context import AuthzItem
 PASS_ROLE: Final = "iam:PassRole"
 LAMBDA_SERVICE: Final = "lambda.amazonaws.com"
 APIGATEWAY_SERVICE: Final = "apigateway.amazonaws.com"
+CLOUDFORMATION_SERVICE: Final = "cloudformation.amazonaws.com"
 
 # A role ARN (paths allowed). API Gateway integrations also accept arn:aws:iam::*:user/* (the
 # caller's own credentials), which passes no role and so needs no PassRole.
@@ -27,6 +28,10 @@ _ROLE_PARAMETERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("lambda", "UpdateFunctionConfiguration"): ("Role", LAMBDA_SERVICE),
     ("apigateway", "CreateAuthorizer"): ("authorizerCredentials", APIGATEWAY_SERVICE),
     ("apigateway", "PutIntegration"): ("credentials", APIGATEWAY_SERVICE),
+    ("cloudformation", "CreateStack"): ("RoleARN", CLOUDFORMATION_SERVICE),
+    ("cloudformation", "UpdateStack"): ("RoleARN", CLOUDFORMATION_SERVICE),
+    ("cloudformation", "DeleteStack"): ("RoleARN", CLOUDFORMATION_SERVICE),
+    ("cloudformation", "CreateChangeSet"): ("RoleARN", CLOUDFORMATION_SERVICE),
 }
 
 # Update calls of API Gateway set the credentials through JSON-patch operations on these paths.

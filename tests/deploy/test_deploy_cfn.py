@@ -7,6 +7,7 @@ from typing import Any
 
 from harness.deploy import Deployer
 from harness.deploy.code import code_sha256, zip_inline
+from harness.deploy.lambda_modules import cfnresponse_source
 
 from .conftest import Project
 
@@ -135,7 +136,9 @@ def test_plain_cloudformation_api_and_redeploy(deployer: Deployer, project: Proj
     assert iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"] == ["extra"]
     fn = lam.get_function(FunctionName=res["Fn"].physical_id)["Configuration"]
     source = 'def handler(event, context):\n    return {"statusCode": 200}\n'
-    assert fn["CodeSha256"] == code_sha256(zip_inline(source))
+    # AWS adds the cfn-response module beside inline Python code (User Guide, "cfn-response module")
+    with_module = zip_inline(source, "index.py", {"cfnresponse.py": cfnresponse_source()})
+    assert fn["CodeSha256"] == code_sha256(with_module)
     api_id = res["Api"].physical_id
     api = apigw.get_rest_api(restApiId=api_id)
     assert api["apiKeySource"] == "HEADER" and api["name"] == f"{stack_name}-api"

@@ -45,15 +45,15 @@ Resources:
   Table:
     Type: AWS::DynamoDB::Table
     Properties:
-      TableName: !ImportValue SharedTableName
+      TableName: !Transform {Name: Custom::Upper, Parameters: {Value: t}}
       BillingMode: PAY_PER_REQUEST
       AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
       KeySchema: [{AttributeName: pk, KeyType: HASH}]
 """
     with pytest.raises(DeployError) as err:
         deployer.deploy(project(text), stack_name)
-    assert str(err.value) == (f"template.yaml:{_line_of(text, 'ImportValue')}: unsupported "
-                              "intrinsic function Fn::ImportValue")
+    assert str(err.value) == (f"template.yaml:{_line_of(text, 'Transform')}: unsupported "
+                              "intrinsic function Fn::Transform")
     assert stack_name not in deployer.list_stacks(), "checked before anything is created"
 
 
@@ -120,8 +120,13 @@ Resources:
     deployer.delete(stack_name)
 
 
-def test_failed_create_keeps_a_record_that_delete_cleans_up(
+def test_failed_create_rolls_back_to_rollback_complete_with_nothing_left(
         deployer: Deployer, project: Project, stack_name: str, aws: Any) -> None:
+    """A failed create deletes what it made and ends ROLLBACK_COMPLETE with the reason.
+
+    AWS CloudFormation User Guide, "Stack status codes" (ROLLBACK_COMPLETE: "Successful removal
+    of one or more stacks after a failed stack creation") and "Choose how to handle failures
+    when provisioning resources" (rollback is the default)."""
     text = """
 Resources:
   Pool:
@@ -138,9 +143,20 @@ Resources:
                                           r"\(the default\) needs ProvisionedThroughput"):
         deployer.deploy(project(text), stack_name)
     failed = deployer.describe(stack_name)
-    assert failed.status == "CREATE_FAILED"
-    pool_id = failed.resources["Pool"].physical_id
-    deployer.delete(stack_name)
+    assert failed.status == "ROLLBACK_COMPLETE"
+    assert failed.resources == {}
+    record = deployer.store.load(stack_name)
+    assert record is not None and "needs ProvisionedThroughput" in record["status_reason"]
+    events = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in reversed(record["events"])]
+    assert events == [
+        (stack_name, "CREATE_IN_PROGRESS"), ("Pool", "CREATE_IN_PROGRESS"),
+        ("Pool", "CREATE_COMPLETE"), ("Table", "CREATE_IN_PROGRESS"), ("Table", "CREATE_FAILED"),
+        (stack_name, "ROLLBACK_IN_PROGRESS"), ("Pool", "DELETE_IN_PROGRESS"),
+        ("Pool", "DELETE_COMPLETE"), (stack_name, "ROLLBACK_COMPLETE")]
+    pool_id = next(e["PhysicalResourceId"] for e in record["events"]
+                   if e["LogicalResourceId"] == "Pool" and e["ResourceStatus"] == "CREATE_COMPLETE")
     idp = aws("cognito-idp")
     with pytest.raises(idp.exceptions.ResourceNotFoundException):
         idp.describe_user_pool(UserPoolId=pool_id)
+    deployer.delete(stack_name)
+    assert stack_name not in deployer.list_stacks()

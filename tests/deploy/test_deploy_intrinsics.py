@@ -136,15 +136,16 @@ def test_circular_and_unknown_conditions(tmp_path: Path) -> None:
 
 
 def test_unsupported_intrinsic_names_itself_and_the_line(tmp_path: Path) -> None:
-    text = BASE + "    Properties:\n      TableName: !ImportValue shared-table\n"
+    text = BASE + "    Properties:\n      TableName: !Transform {Name: X, Parameters: {}}\n"
     res = resolver(template(tmp_path, text))
     props = res.tpl.section("Resources")["Table"]["Properties"]
     with pytest.raises(DeployError) as err:
         res.resolve(props)
-    line = text.lstrip("\n").splitlines().index("      TableName: !ImportValue shared-table") + 1
-    assert str(err.value) == f"template.yaml:{line}: unsupported intrinsic function Fn::ImportValue"
-    with pytest.raises(DeployError, match="unsupported intrinsic function Fn::GetAZs"):
-        res.resolve({"Fn::GetAZs": ""})
+    line = text.lstrip("\n").splitlines().index(
+        "      TableName: !Transform {Name: X, Parameters: {}}") + 1
+    assert str(err.value) == f"template.yaml:{line}: unsupported intrinsic function Fn::Transform"
+    with pytest.raises(DeployError, match="unsupported intrinsic function Fn::GetStackOutput"):
+        res.resolve({"Fn::GetStackOutput": ["a", "b"]})
 
 
 def test_unknown_ref_and_bad_arguments(res: Resolver) -> None:

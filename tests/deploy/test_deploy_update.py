@@ -200,7 +200,7 @@ def test_immutable_change_replaces_generated_names_and_refuses_custom_ones(
                                           r"requires replacement, but the resource has a custom "
                                           rf"name \({named}\)"):
         deployer.deploy(path, stack_name, {"Key": "pk", "Name": named})
-    assert deployer.describe(stack_name).status == "UPDATE_FAILED"
+    assert deployer.describe(stack_name).status == "UPDATE_ROLLBACK_COMPLETE"
     deployer.delete(stack_name)
     assert named not in ddb.list_tables()["TableNames"]
 

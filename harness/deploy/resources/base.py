@@ -78,6 +78,7 @@ class Context:
     blobs: dict[str, bytes] = field(default_factory=dict)
     resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)
+    endpoint_url: str = ""
     _clients: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -165,6 +166,10 @@ class Provisioner:
             if old.get(key) != new.get(key):
                 return key
         return None
+
+    def has_attribute(self, name: str) -> bool:
+        """Whether Fn::GetAtt may name this attribute (before the resource exists)."""
+        return name in self.attributes
 
     def unknown_properties(self, props: dict[str, Any]) -> list[str]:
         if self.handled == ALL:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.deploy import code
+from harness.deploy.lambda_modules import cfnresponse_source
 from harness.deploy.model import DeployError, PhysicalResource
 from harness.deploy.resources.base import (
     ALL,
@@ -41,7 +42,10 @@ def prepare_code(ctx: Context, value: Any, runtime: Any, what: str) -> Any:
         except (OSError, FileNotFoundError) as exc:
             raise DeployError(f"{what}: cannot package {path}: {exc}") from exc
     elif "ZipFile" in value:
-        data = code.zip_inline(str(value["ZipFile"]), _inline_name(runtime))
+        name = _inline_name(runtime)
+        extra = {"cfnresponse.py": cfnresponse_source()} if name.endswith(".py") and \
+            what == "Code" else None  # AWS adds cfn-response to inline functions' code
+        data = code.zip_inline(str(value["ZipFile"]), name, extra)
     else:
         return value
     sha = code.code_sha256(data)
