@@ -13,24 +13,20 @@ from typing import Any
 import boto3
 import botocore.config
 
-from harness.deploy import sam
+from harness.deploy import unsupported
 from harness.deploy.engine import Engine, delete_resources
 from harness.deploy.graph import api_members, dependencies, topological_order
 from harness.deploy.intrinsics import Resolver, stringify
-from harness.deploy.loader import LDict, Template, load_template
+from harness.deploy.loader import Template, load_template
 from harness.deploy.model import DeployError, PhysicalResource, StackResult
 from harness.deploy.params import pseudo_parameters, resolve_parameters
-from harness.deploy.resources import PROVISIONERS
 from harness.deploy.resources.base import Context
 from harness.deploy.store import StackStore
-from harness.deploy.validate import check_template
 
 log = logging.getLogger("harness.deploy")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 _SECTIONS = {"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules",
              "Mappings", "Conditions", "Transform", "Globals", "Resources", "Outputs"}
-_RESOURCE_KEYS = {"Type", "Properties", "DependsOn", "Condition", "DeletionPolicy",
-                  "UpdateReplacePolicy", "Metadata", "UpdatePolicy", "CreationPolicy"}
 
 
 class Deployer:
@@ -126,11 +122,11 @@ class Deployer:
         stack_id = record["stack_id"] if record else (
             f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{stack_name}/{uuid.uuid4()}")
         params, shown = resolve_parameters(tpl, parameters)
+        tpl, resources, notes = unsupported.prepare(tpl, params, self.region)
         pseudo = pseudo_parameters(self.region, self.account, stack_name, stack_id)
         resolver = Resolver(tpl, params, pseudo)
         ctx = self._context(stack_name, stack_id, tpl.directory)
-        resources = _resources(tpl, resolver, ctx.notes)
-        check_template(tpl, resources)
+        ctx.notes.extend(notes)
         where = {k: tpl.at(tpl.resource_line(k)) for k in resources}
         active = {k for k, r in resources.items()
                   if "Condition" not in r or resolver.condition(str(r["Condition"]),
@@ -191,36 +187,6 @@ def _validate_sections(tpl: Template) -> None:
                               f"section {key}")
     if not tpl.section("Resources"):
         raise DeployError(f"{tpl.path.name}: the template has no Resources")
-
-
-def _resources(tpl: Template, resolver: Resolver, notes: list[str]) -> dict[str, LDict]:
-    """The template's resources as plain CloudFormation, validated against the supported types."""
-    declared = tpl.section("Resources")
-    for logical, res in declared.items():
-        line = declared.key_lines.get(logical, 0)
-        if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
-            raise DeployError(f"{tpl.at(line)}: resource {logical} needs a Type")
-        extra = sorted(set(res) - _RESOURCE_KEYS)
-        if extra:
-            raise DeployError(f"{tpl.at(line)}: resource {logical} has unknown attribute "
-                              f"{extra[0]}")
-    if "Rules" in tpl.body:
-        notes.append("Rules are not evaluated by the harness deployer")
-    if sam.uses_transform(tpl):
-        resources = sam.expand(tpl, resolver, notes)
-    else:
-        if "Globals" in tpl.body:
-            raise DeployError(f"{tpl.at(tpl.body.key_lines.get('Globals', 0))}: Globals needs "
-                              f"Transform: {sam.SAM_TRANSFORM}")
-        resources = dict(declared)
-    for logical, res in resources.items():
-        rtype = str(res["Type"])
-        if rtype not in PROVISIONERS:
-            hint = (f" (add Transform: {sam.SAM_TRANSFORM})"
-                    if rtype.startswith("AWS::Serverless::") else "")
-            raise DeployError(f"{tpl.at(tpl.resource_line(logical))}: unsupported resource type "
-                              f"{rtype} (resource {logical}){hint}")
-    return resources
 
 
 def _outputs(tpl: Template, resolver: Resolver) -> tuple[dict[str, str], dict[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.deploy.resources import apigateway, cognito, dynamodb, iam, lambda_, usage
+from harness.deploy.resources import apigateway, cognito, dynamodb, iam, inert, lambda_, usage, versions
 from harness.deploy.resources.base import Context, Created, Provisioner
 
 PROVISIONERS: dict[str, Provisioner] = {
@@ -12,7 +12,8 @@ PROVISIONERS: dict[str, Provisioner] = {
         cognito.UserPoolClient(), cognito.UserPoolGroup(), apigateway.RestApi(),
         apigateway.Resource(), apigateway.Method(), apigateway.Authorizer(),
         apigateway.Deployment(), apigateway.Stage(), apigateway.GatewayResponse(),
-        usage.UsagePlan(), usage.ApiKey(), usage.UsagePlanKey(),
+        usage.UsagePlan(), usage.ApiKey(), usage.UsagePlanKey(), versions.Version(),
+        versions.Alias(), *inert.INERT,
     )
 }
 
