@@ -17,8 +17,8 @@ RESOURCE_KEYS = frozenset({"Type", "Properties", "DependsOn", "Condition", "Dele
                            "UpdateReplacePolicy", "Metadata", "UpdatePolicy", "CreationPolicy"})
 
 
-def _structure(tpl: Template) -> list[str]:
-    """Resources without a Type or with unknown attributes, transforms the harness cannot run."""
+def _attributes(tpl: Template, skip_serverless: bool) -> list[str]:
+    """Resources without a Type or with attributes CloudFormation does not know."""
     problems: list[str] = []
     declared = tpl.section("Resources")
     for logical, res in declared.items():
@@ -26,8 +26,16 @@ def _structure(tpl: Template) -> list[str]:
         if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
             problems.append(f"{where}: resource {logical} needs a Type")
             continue
+        if skip_serverless and str(res["Type"]).startswith("AWS::Serverless::"):
+            continue  # the transform reads what it knows and drops the rest
         for extra in sorted(set(res) - RESOURCE_KEYS):
             problems.append(f"{where}: resource {logical} has unknown attribute {extra}")
+    return problems
+
+
+def _structure(tpl: Template) -> list[str]:
+    """Structural problems and transforms the harness cannot run."""
+    problems = _attributes(tpl, skip_serverless=transform.uses_sam(tpl))
     line = tpl.body.key_lines.get("Transform", 0)
     for name in transform.transform_names(tpl):
         if name != transform.SAM_TRANSFORM:
