@@ -74,12 +74,19 @@ def _local_location(uri: str, directory: Path) -> dict[str, str]:
 def _package(body: dict[str, Any], directory: Path) -> None:
     """Local CodeUri/ContentUri (in resources and Globals) become package locations, in place."""
     holders: list[tuple[dict[str, Any], str]] = []
+    glob = (body.get("Globals") or {}).get("Function") if isinstance(body.get("Globals"), dict) else None
+    glob = glob if isinstance(glob, dict) else {}
     for res in (body.get("Resources") or {}).values():
         key = _CODE_PROPERTIES.get(str(res.get("Type"))) if isinstance(res, dict) else None
-        if key and isinstance(res.get("Properties"), dict):
-            holders.append((res["Properties"], key))
-    glob = (body.get("Globals") or {}).get("Function") if isinstance(body.get("Globals"), dict) else None
-    if isinstance(glob, dict):
+        if not key:
+            continue
+        props = res.setdefault("Properties", {})
+        if isinstance(props, dict):
+            if key == "CodeUri" and not ({"CodeUri", "InlineCode", "ImageUri"} & set(props)
+                                         or "CodeUri" in glob):
+                props["CodeUri"] = "."  # `sam build` and `sam package` default to the template's folder
+            holders.append((props, key))
+    if glob:
         holders.append((glob, "CodeUri"))
     for props, key in holders:
         uri = props.get(key)

@@ -47,6 +47,17 @@ def _structure(tpl: Template) -> list[str]:
     return problems
 
 
+def why_unsupported(rtype: str) -> str:
+    """Why the harness cannot create a type, in the words a user needs to act on it."""
+    if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
+        return "custom resources are not invoked by the harness deployer"
+    if rtype in ("AWS::CloudFormation::Stack", "AWS::Serverless::Application"):
+        return "nested stacks are not deployed by the harness deployer"
+    if rtype.startswith("AWS::Serverless::"):
+        return f"a SAM type needs Transform: {transform.SAM_TRANSFORM}"
+    return "the harness deployer has no provisioner for this type"
+
+
 def _types(tpl: Template, resources: Mapping[str, Any], skip_serverless: bool) -> list[str]:
     problems = []
     for logical, res in resources.items():
@@ -56,9 +67,8 @@ def _types(tpl: Template, resources: Mapping[str, Any], skip_serverless: bool) -
         serverless = rtype.startswith("AWS::Serverless::")
         if serverless and skip_serverless:
             continue
-        hint = f" (add Transform: {transform.SAM_TRANSFORM})" if serverless else ""
         problems.append(f"{tpl.at(tpl.resource_line(logical))}: unsupported resource type "
-                        f"{rtype} (resource {logical}){hint}")
+                        f"{rtype} (resource {logical}): {why_unsupported(rtype)}")
     return problems
 
 
@@ -100,11 +110,10 @@ def report(tpl: Template, problems: Iterable[str]) -> DeployError:
 
 
 def _plain_checks(tpl: Template) -> list[str]:
-    """The checks that still make sense on the template's own non-SAM resources."""
+    """The checks that need no transform: types of plain resources, intrinsics everywhere."""
     declared = tpl.section("Resources")
-    plain = {k: v for k, v in declared.items() if isinstance(v, dict)
-             and not str(v.get("Type", "")).startswith("AWS::Serverless::")}
-    return _types(tpl, declared, skip_serverless=True) + template_problems(tpl, plain)
+    shaped = {k: v for k, v in declared.items() if isinstance(v, dict)}
+    return _types(tpl, declared, skip_serverless=True) + template_problems(tpl, shaped)
 
 
 def prepare(tpl: Template, parameters: dict[str, Any], region: str
