@@ -112,7 +112,7 @@ def report(tpl: Template, problems: Iterable[str]) -> DeployError:
 def _plain_checks(tpl: Template) -> list[str]:
     """The checks that need no transform: types of plain resources, intrinsics everywhere."""
     declared = tpl.section("Resources")
-    shaped = {k: v for k, v in declared.items() if isinstance(v, dict)}
+    shaped = {k: v for k, v in declared.items() if isinstance(v, LDict)}
     return _types(tpl, declared, skip_serverless=True) + template_problems(tpl, shaped)
 
 
