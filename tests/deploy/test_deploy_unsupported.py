@@ -176,3 +176,31 @@ def test_corpus_apps_not_yet_deployable_get_one_complete_report(deployer: Deploy
     assert "AWS::Lambda::EventSourceMapping" in str(err.value)
     assert "Custom::TestSchedule (resource TriggerTestSchedule): custom resources" in str(err.value)
     assert "corpus-kinesis" not in deployer.list_stacks()
+
+
+def test_deployment_preference_deploys_with_the_alias_moved_at_once(
+        deployer: Deployer, project: Project, stack_name: str, aws: Any) -> None:
+    """DeploymentPreference's CodeDeploy application and group are inert; the alias is created.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/automating-updates-to-serverless-apps.html
+    """
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "def h(e, c): return 1"
+      Handler: index.h
+      Runtime: python3.12
+      AutoPublishAlias: live
+      DeploymentPreference: {Type: Linear10PercentEvery1Minute}
+"""
+    result = deployer.deploy(project(text), stack_name)
+    assert result.status == "CREATE_COMPLETE"
+    assert any(n.startswith("ServerlessDeploymentApplication (AWS::CodeDeploy::Application) is "
+                            "accepted as inert: DeploymentPreference traffic shifting is not "
+                            "emulated") for n in result.notes)
+    fn = result.resources["Fn"].physical_id
+    assert aws("lambda").get_alias(FunctionName=fn, Name="live")["FunctionVersion"] == "1"
+    deployer.delete(stack_name)
