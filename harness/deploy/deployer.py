@@ -30,7 +30,7 @@ _SECTIONS = {"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters"
 
 
 class Deployer:
-    """Deploys SAM-subset templates through boto3, remembering stacks in a StackStore."""
+    """Deploys SAM and CloudFormation templates through boto3, remembering stacks in a StackStore."""
 
     def __init__(self, *, endpoint_url: str, region: str = "us-east-1",
                  credentials: tuple[str, str] = ("test", "test"), store: StackStore,
