@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import urllib.parse
 from pathlib import Path
@@ -31,6 +32,8 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 LOCAL_CODE_BUCKET = "harness-local-code"
 _CODE_PROPERTIES = {"AWS::Serverless::Function": "CodeUri",
                     "AWS::Serverless::LayerVersion": "ContentUri"}
+# Its warnings are about its own feature flags and unpublished metrics, nothing a user can act on.
+logging.getLogger("samtranslator").setLevel(logging.ERROR)
 _CACHE_MAX = 128
 _cache: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
