@@ -238,7 +238,8 @@ def test_transform_errors_are_all_reported_with_their_lines(tmp_path: Path) -> N
 Resources:
   A:
     Type: AWS::Serverless::Function
-    Properties: {Handler: a.h, Runtime: python3.12}
+    Properties: {Handler: a.h, Runtime: python3.12, InlineCode: x,
+                 Events: {E: {Type: Carrier, Properties: {}}}}
   B:
     Type: AWS::Serverless::LayerVersion
     Properties: {CompatibleRuntimes: [python3.12]}
@@ -246,6 +247,6 @@ Resources:
     with pytest.raises(DeployError) as err:
         translate(tmp_path, body)
     text = str(err.value)
-    assert "template.yaml:4: Resource with id [A] is invalid." in text
-    assert "template.yaml:7: Resource with id [B] is invalid." in text
+    assert "template.yaml:4: Resource with id [A] is invalid. Event with id [E] is invalid." in text
+    assert "template.yaml:8: Resource with id [B] is invalid." in text
     assert "(2 problems)" in text
