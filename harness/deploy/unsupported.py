@@ -113,7 +113,8 @@ def _plain_checks(tpl: Template) -> list[str]:
     """The checks that need no transform: types of plain resources, intrinsics everywhere."""
     declared = tpl.section("Resources")
     shaped = {k: v for k, v in declared.items() if isinstance(v, LDict)}
-    return _types(tpl, declared, skip_serverless=True) + template_problems(tpl, shaped)
+    return (_types(tpl, declared, skip_serverless=transform.uses_sam(tpl))
+            + template_problems(tpl, shaped))
 
 
 def prepare(tpl: Template, parameters: dict[str, Any], region: str
