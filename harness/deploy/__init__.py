@@ -1,4 +1,4 @@
-"""SAM-subset templates deployed through boto3 to the harness edge, LocalStack or any AWS endpoint."""
+"""SAM (via aws-sam-translator) and CloudFormation deployed through boto3 to the edge or any endpoint."""
 
 from __future__ import annotations
 

@@ -15,36 +15,32 @@ import boto3
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness.deploy import sam
+from harness.deploy import unsupported
 from harness.deploy.engine import Engine, delete_resources
 from harness.deploy.events import EventLog, StackStatus, iso_now
 from harness.deploy.exports import ExportIndex, check_imports
 from harness.deploy.functions import default_zones, take_language_extensions
 from harness.deploy.graph import api_members, dependencies, topological_order
 from harness.deploy.intrinsics import Resolver
-from harness.deploy.loader import LDict, Template, load_template
+from harness.deploy.loader import Template, load_template
 from harness.deploy.model import DeployError, PhysicalResource, StackResult
 from harness.deploy.outputs import Plan, body_text, output_details, parameter_strings, stack_outputs
 from harness.deploy.params import pseudo_parameters, resolve_parameters
-from harness.deploy.resources import PROVISIONERS
 from harness.deploy.resources.base import Context
 from harness.deploy.resources.custom import mask_no_echo
 from harness.deploy.rollback import roll_back_create, roll_back_update
 from harness.deploy.store import StackStore
 from harness.deploy.teardown import delete_recorded
-from harness.deploy.validate import check_template
 
 log = logging.getLogger("harness.deploy")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 _SECTIONS = {"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules",
              "Mappings", "Conditions", "Transform", "Globals", "Resources", "Outputs"}
-_RESOURCE_KEYS = {"Type", "Properties", "DependsOn", "Condition", "DeletionPolicy",
-                  "UpdateReplacePolicy", "Metadata", "UpdatePolicy", "CreationPolicy"}
 _BLOB_CACHE = 256  # code zips kept for rollbacks, most recent last
 
 
 class Deployer:
-    """Deploys SAM-subset templates through boto3, remembering stacks in a StackStore."""
+    """Deploys SAM and CloudFormation templates through boto3, remembering stacks in a StackStore."""
 
     def __init__(self, *, endpoint_url: str, region: str = "us-east-1",
                  credentials: tuple[str, str] = ("test", "test"), store: StackStore,
@@ -260,11 +256,11 @@ class Deployer:
         extensions = take_language_extensions(tpl)
         _validate_sections(tpl)
         params, shown = resolve_parameters(tpl, parameters)
+        tpl, resources, notes = unsupported.prepare(tpl, params, self.region)
         pseudo = pseudo_parameters(self.region, self.account, stack_name, stack_id)
         resolver = Resolver(tpl, params, pseudo, exports=self.exports.value, zones=self._zones,
                             language_extensions=extensions)
-        resources = _resources(tpl, resolver, ctx.notes)
-        check_template(tpl, resources)
+        ctx.notes.extend(notes)
         check_imports(tpl, resources, resolver)
         where = {k: tpl.at(tpl.resource_line(k)) for k in resources}
         active = {k for k, r in resources.items()
@@ -294,31 +290,3 @@ def _validate_sections(tpl: Template) -> None:
         raise DeployError(f"{tpl.path.name}: the template has no Resources")
 
 
-def _resources(tpl: Template, resolver: Resolver, notes: list[str]) -> dict[str, LDict]:
-    """The template's resources as plain CloudFormation, validated against the supported types."""
-    declared = tpl.section("Resources")
-    for logical, res in declared.items():
-        line = declared.key_lines.get(logical, 0)
-        if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
-            raise DeployError(f"{tpl.at(line)}: resource {logical} needs a Type")
-        extra = sorted(set(res) - _RESOURCE_KEYS)
-        if extra:
-            raise DeployError(f"{tpl.at(line)}: resource {logical} has unknown attribute "
-                              f"{extra[0]}")
-    if "Rules" in tpl.body:
-        notes.append("Rules are not evaluated by the harness deployer")
-    if sam.uses_transform(tpl):
-        resources = sam.expand(tpl, resolver, notes)
-    else:
-        if "Globals" in tpl.body:
-            raise DeployError(f"{tpl.at(tpl.body.key_lines.get('Globals', 0))}: Globals needs "
-                              f"Transform: {sam.SAM_TRANSFORM}")
-        resources = dict(declared)
-    for logical, res in resources.items():
-        rtype = str(res["Type"])
-        if rtype not in PROVISIONERS:
-            hint = (f" (add Transform: {sam.SAM_TRANSFORM})"
-                    if rtype.startswith("AWS::Serverless::") else "")
-            raise DeployError(f"{tpl.at(tpl.resource_line(logical))}: unsupported resource type "
-                              f"{rtype} (resource {logical}){hint}")
-    return resources

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -46,3 +47,12 @@ def resolver(tpl: Template, params: dict[str, str] | None = None,
     values, _ = resolve_parameters(tpl, params)
     pseudo = pseudo_parameters("us-east-1", "123456789012", "s1", STACK_ID)
     return Resolver(tpl, values, pseudo, FakeLookup(resources or {}))
+
+
+def sam_id(resources: dict[str, Any], prefix: str) -> str:
+    """The logical id SAM gave a hashed resource (`<Api>Deployment<sha>`, `<Layer><sha>`)."""
+    if prefix in resources:
+        return prefix
+    found = [k for k in resources if re.fullmatch(re.escape(prefix) + "[0-9a-f]{10}", k)]
+    assert len(found) == 1, f"one SAM-generated {prefix}<hash> expected, got {found}"
+    return found[0]

@@ -32,7 +32,8 @@ Resources:
     with pytest.raises(DeployError) as err:
         deployer.deploy(project(text), stack_name)
     assert str(err.value) == (f"template.yaml:{_line_of(text, 'Queue:')}: unsupported resource "
-                              "type AWS::SQS::Queue (resource Queue)")
+                              "type AWS::SQS::Queue (resource Queue): the harness deployer has "
+                              "no provisioner for this type")
     assert stack_name not in deployer.list_stacks(), "nothing is created for an invalid template"
 
 
@@ -66,8 +67,8 @@ Resources:
     Properties: {InlineCode: x, Handler: index.h, Runtime: python3.12}
 """
     with pytest.raises(DeployError, match=r"template.yaml:2: unsupported resource type "
-                                          r"AWS::Serverless::Function \(resource Fn\) \(add "
-                                          r"Transform: AWS::Serverless-2016-10-31\)"):
+                                          r"AWS::Serverless::Function \(resource Fn\): a SAM "
+                                          r"type needs Transform: AWS::Serverless-2016-10-31"):
         deployer.deploy(project(text), stack_name)
 
 

@@ -1,44 +1,50 @@
-"""The SAM transform on its own: what Serverless resources expand to, before anything is deployed."""
+"""The SAM transform through aws-sam-translator, offline: what SAM templates become before deployment."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+import botocore.endpoint
 import pytest
 
-from harness.deploy import sam
+from harness.deploy import transform
+from harness.deploy.loader import Template
 from harness.deploy.model import DeployError
-from harness.deploy.sam_globals import merge_globals
+from harness.deploy.params import resolve_parameters
 
-from .helpers import resolver, template
+from .helpers import sam_id, template
 
 HEADER = "Transform: AWS::Serverless-2016-10-31\n"
+GENERATED = ("https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/"
+             "sam-specification-generated-resources.html")
 
 
-def expand(tmp_path: Path, body: str) -> tuple[dict[str, Any], list[str], Any]:
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transform must not call AWS: any botocore request fails the test."""
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the SAM transform made an AWS call")
+
+    monkeypatch.setattr(botocore.endpoint.Endpoint, "make_request", refuse)
+
+
+def translate(tmp_path: Path, body: str, params: dict[str, str] | None = None) -> Template:
     tpl = template(tmp_path, HEADER + body)
-    notes: list[str] = []
-    out = sam.expand(tpl, resolver(tpl), notes)
-    return out, notes, tpl
+    values, _ = resolve_parameters(tpl, params)
+    return transform.translate(tpl, values, "us-east-1")
 
 
-def props(out: dict[str, Any], logical: str) -> dict[str, Any]:
-    return dict(out[logical]["Properties"])
+def res(tpl: Template, logical: str) -> dict[str, Any]:
+    return dict(tpl.section("Resources")[logical])
 
 
-def test_merge_globals_rules() -> None:
-    merged = merge_globals(
-        {"Timeout": 3, "Environment": {"Variables": {"A": "1", "B": "2"}}, "Layers": ["g"],
-         "Role": {"Ref": "GlobalRole"}},
-        {"Timeout": 10, "Environment": {"Variables": {"B": "x"}}, "Layers": ["l"],
-         "Role": {"Fn::GetAtt": ["R", "Arn"]}})
-    assert merged == {"Timeout": 10, "Environment": {"Variables": {"A": "1", "B": "x"}},
-                      "Layers": ["g", "l"], "Role": {"Fn::GetAtt": ["R", "Arn"]}}
+def props(tpl: Template, logical: str) -> dict[str, Any]:
+    return dict(res(tpl, logical)["Properties"])
 
 
-def test_function_gets_globals_code_and_an_implicit_role(tmp_path: Path) -> None:
-    out, _, _ = expand(tmp_path, """
+FUNCTION = """
 Globals:
   Function:
     Runtime: python3.12
@@ -58,102 +64,68 @@ Resources:
         - AmazonDynamoDBReadOnlyAccess
         - DynamoDBCrudPolicy: {TableName: !Ref Table}
         - Statement: [{Effect: Allow, Action: sts:AssumeRole, Resource: "*"}]
-        - !Sub "arn:aws:iam::${AWS::AccountId}:policy/custom"
-        - CloudWatchPutMetricPolicy: {}
-""")
-    fn = props(out, "Fn")
-    assert out["Fn"]["Type"] == "AWS::Lambda::Function"
-    assert fn["Runtime"] == "python3.12" and fn["Timeout"] == 20
+"""
+
+
+def test_globals_merge_into_functions_and_code_uri_stays_local(tmp_path: Path) -> None:
+    """Globals merge into each function (maps merge, local wins); CodeUri is packaged like `sam package`.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy-globals.html
+    """
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    tpl = translate(tmp_path, FUNCTION)
+    fn = props(tpl, "Fn")
+    assert res(tpl, "Fn")["Type"] == "AWS::Lambda::Function"
+    assert (fn["Runtime"], fn["Timeout"]) == ("python3.12", 20)
     assert fn["Environment"] == {"Variables": {"LEVEL": "INFO", "TABLE": {"Ref": "Table"}}}
     assert fn["Code"] == {"_LocalPath": "src/"}
     assert fn["TracingConfig"] == {"Mode": "Active"}
     assert fn["Role"] == {"Fn::GetAtt": ["FnRole", "Arn"]}
-    role = props(out, "FnRole")
-    trust = role["AssumeRolePolicyDocument"]["Statement"][0]
-    assert trust["Principal"] == {"Service": ["lambda.amazonaws.com"]}
+    assert tpl.at(tpl.resource_line("FnRole")) == tpl.at(tpl.resource_line("Fn")), (
+        "a generated resource points at the SAM resource it came from")
+
+
+def test_policies_become_the_implicit_role_with_managed_arns_and_policy_templates(
+        tmp_path: Path) -> None:
+    """Managed policy names resolve to ARNs offline; policy templates expand to SAM's statements.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-policy-templates.html
+    """
+    tpl = translate(tmp_path, FUNCTION)
+    role = props(tpl, "FnRole")
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": ["lambda.amazonaws.com"]}
     assert role["ManagedPolicyArns"] == [
-        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
-                    "AWSLambdaBasicExecutionRole"},
-        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"},
-        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"},
-        {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:policy/custom"}]
-    names = [p["PolicyName"] for p in role["Policies"]]
-    assert names == ["FnRolePolicy1", "FnRolePolicy2", "FnRolePolicy4"]
-    crud = role["Policies"][0]["PolicyDocument"]["Statement"][0]
-    assert "dynamodb:Query" in crud["Action"] and "dynamodb:ConditionCheckItem" in crud["Action"]
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"]
+    by_name = {p["PolicyName"]: p["PolicyDocument"] for p in role["Policies"]}
+    crud = by_name["FnRolePolicy1"]["Statement"][0]
+    assert "dynamodb:ConditionCheckItem" in crud["Action"]
     assert crud["Resource"][1] == {"Fn::Sub": [
         "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${tableName}"
         "/index/*", {"tableName": {"Ref": "Table"}}]}
-    assert role["Policies"][2]["PolicyDocument"]["Statement"] == [
-        {"Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*"}]
-
-
-def test_explicit_role_means_no_generated_role(tmp_path: Path) -> None:
-    out, _, _ = expand(tmp_path, """
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties: {InlineCode: "x = 1", Handler: index.h, Runtime: python3.12,
-                 Role: "arn:aws:iam::123456789012:role/r"}
-""")
-    assert "FnRole" not in out
-    assert props(out, "Fn")["Code"] == {"ZipFile": "x = 1"}
-
-
-def test_implicit_api_with_prod_stage_methods_and_permissions(tmp_path: Path) -> None:
-    out, _, _ = expand(tmp_path, """
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src/
-      Handler: app.handler
-      Runtime: python3.12
-      Events:
-        Get: {Type: Api, Properties: {Path: "/order/{id}", Method: get}}
-        Any: {Type: Api, Properties: {Path: /, Method: any}}
-""")
-    assert out["ServerlessRestApi"]["Type"] == "AWS::ApiGateway::RestApi"
-    stage = props(out, "ServerlessRestApiProdStage")
-    assert stage["StageName"] == "Prod"
-    assert stage["DeploymentId"] == {"Ref": "ServerlessRestApiDeployment"}
-    method = props(out, "ServerlessRestApiOrderIdGetMethod")
-    assert method["AuthorizationType"] == "NONE" and method["ApiKeyRequired"] is False
-    assert method["Integration"]["Type"] == "AWS_PROXY"
-    assert method["Integration"]["IntegrationHttpMethod"] == "POST"
-    order_id = method["ResourceId"]["Ref"]
-    assert props(out, order_id)["PathPart"] == "{id}"
-    parent = props(out, order_id)["ParentId"]["Ref"]
-    assert props(out, parent)["ParentId"] == {"Fn::GetAtt": ["ServerlessRestApi",
-                                                             "RootResourceId"]}
-    root = props(out, "ServerlessRestApiRootAnyMethod")
-    assert root["ResourceId"] == {"Fn::GetAtt": ["ServerlessRestApi", "RootResourceId"]}
-    perm = props(out, "FnGetPermission")
-    assert perm["Principal"] == "apigateway.amazonaws.com"
-    assert perm["SourceArn"]["Fn::Sub"][0].endswith("${__ApiId__}/${__Stage__}/GET/order/*")
-    assert props(out, "FnAnyPermission")["SourceArn"]["Fn::Sub"][0].endswith("/*/")
+    assert by_name["FnRolePolicy2"]["Statement"] == [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]
 
 
 API = """
-Parameters:
-  Stage: {Type: String, Default: prod}
 Resources:
   AuthFn:
     Type: AWS::Serverless::Function
-    Properties: {CodeUri: a/, Handler: a.h, Runtime: python3.12}
+    Properties: {InlineCode: "x = 1", Handler: index.h, Runtime: python3.12}
   Api:
     Type: AWS::Serverless::Api
     Properties:
-      StageName: !Ref Stage
+      StageName: prod
       ApiKeySourceType: AUTHORIZER
-      EndpointConfiguration: REGIONAL
       Auth:
         DefaultAuthorizer: Tok
         ApiKeyRequired: true
-        ResourcePolicy:
-          CustomStatements:
-            - {Effect: Allow, Principal: "*", Action: execute-api:Invoke, Resource: execute-api:/*}
-          AwsAccountWhitelist: ["111122223333"]
+        UsagePlan:
+          CreateUsagePlan: PER_API
+          Quota: {Limit: 50, Period: DAY}
         Authorizers:
           Tok:
             FunctionArn: !GetAtt AuthFn.Arn
@@ -161,12 +133,12 @@ Resources:
           Req:
             FunctionArn: !GetAtt AuthFn.Arn
             FunctionPayloadType: REQUEST
-            Identity: {Headers: [Authorization], QueryStrings: [tenant], ReauthorizeEvery: 0}
+            Identity: {Headers: [Authorization], ReauthorizeEvery: 0}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
-      CodeUri: src/
-      Handler: app.handler
+      InlineCode: "x = 1"
+      Handler: index.h
       Runtime: python3.12
       Events:
         List: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /products, Method: GET}}
@@ -177,98 +149,104 @@ Resources:
             Path: /init
             Method: get
             Auth: {Authorizer: NONE, ApiKeyRequired: false}
-        Internal:
-          Type: Api
-          Properties: {RestApiId: !Ref Api, Path: /tenant, Method: post, Auth: {Authorizer: AWS_IAM}}
         Req:
           Type: Api
           Properties: {RestApiId: !Ref Api, Path: /req, Method: put, Auth: {Authorizer: Req}}
 Outputs:
-  StageOut: {Value: !Ref Api.Stage}
   Url: {Value: !Sub "https://${Api}.execute-api.${AWS::Region}.amazonaws.com/${Api.Stage}"}
 """
 
 
-def test_serverless_api_auth_expansion(tmp_path: Path) -> None:
-    out, notes, tpl = expand(tmp_path, API)
-    rest = props(out, "Api")
-    assert rest["ApiKeySourceType"] == "AUTHORIZER"
-    assert "EndpointConfiguration" not in rest
-    assert any("EndpointConfiguration is ignored" in n for n in notes)
-    tok = props(out, "ApiTokAuthorizer")
-    assert tok["Type"] == "TOKEN" and tok["AuthorizerResultTtlInSeconds"] == 30
-    assert tok["IdentitySource"] == "method.request.header.Authorization"
-    assert tok["AuthorizerUri"]["Fn::Sub"][1] == {"__FunctionArn__": {
-        "Fn::GetAtt": ["AuthFn", "Arn"]}}
-    req = props(out, "ApiReqAuthorizer")
-    assert req["Type"] == "REQUEST" and req["AuthorizerResultTtlInSeconds"] == 0
-    assert req["IdentitySource"] == ("method.request.header.Authorization, "
-                                     "method.request.querystring.tenant")
-    assert props(out, "ApiTokAuthorizerPermission")["SourceArn"]["Fn::Sub"][0].endswith(
-        "${__ApiId__}/authorizers/*")
-    listing = props(out, "ApiProductsGetMethod")
-    assert listing["AuthorizationType"] == "CUSTOM"
-    assert listing["AuthorizerId"] == {"Ref": "ApiTokAuthorizer"}
-    assert listing["ApiKeyRequired"] is True
-    opened = props(out, "ApiInitGetMethod")
-    assert opened["AuthorizationType"] == "NONE" and opened["ApiKeyRequired"] is False
-    assert props(out, "ApiTenantPostMethod")["AuthorizationType"] == "AWS_IAM"
-    assert props(out, "ApiReqPutMethod")["AuthorizerId"] == {"Ref": "ApiReqAuthorizer"}
-    statements = rest["Policy"]["Statement"]
-    assert statements[0]["Resource"] == "execute-api:/*"
-    allow = [s for s in statements if s.get("Principal") == {"AWS": ["111122223333"]}]
-    assert {s["Resource"] for s in allow} == {"execute-api:/prod/GET/products",
-                                              "execute-api:/prod/GET/init",
-                                              "execute-api:/prod/POST/tenant",
-                                              "execute-api:/prod/PUT/req"}
-    assert props(out, "ApiprodStage")["StageName"] == "prod"
-    outputs = tpl.body["Outputs"]
-    assert outputs["StageOut"]["Value"] == {"Ref": "ApiprodStage"}
-    assert "${ApiprodStage}" in outputs["Url"]["Value"]["Fn::Sub"]
+def test_api_events_and_auth_become_an_openapi_body_stage_and_usage_plan(tmp_path: Path) -> None:
+    """Api events and Auth (authorizers, API keys, usage plan) become the RestApi's swagger Body.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources-api.html
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-apiusageplan.html
+    """
+    tpl = translate(tmp_path, API)
+    assert props(tpl, "Api")["ApiKeySourceType"] == "AUTHORIZER"
+    body = props(tpl, "Api")["Body"]
+    schemes = body["securityDefinitions"]
+    assert schemes["Tok"]["x-amazon-apigateway-authorizer"]["type"] == "token"
+    assert schemes["Tok"]["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"] == 30
+    assert schemes["Req"]["x-amazon-apigateway-authorizer"]["type"] == "request"
+    assert schemes["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    listing = body["paths"]["/products"]["get"]
+    assert listing["x-amazon-apigateway-integration"]["type"] == "aws_proxy"
+    assert {"api_key": []} in listing["security"] and {"Tok": []} in listing["security"]
+    assert body["paths"]["/init"]["get"]["security"] == []
+    assert res(tpl, "ApiprodStage")["Type"] == "AWS::ApiGateway::Stage"
+    deployment = sam_id(tpl.section("Resources"), "ApiDeployment")
+    assert props(tpl, "ApiprodStage")["DeploymentId"] == {"Ref": deployment}
+    assert res(tpl, "ApiUsagePlan")["Type"] == "AWS::ApiGateway::UsagePlan"
+    assert props(tpl, "ApiUsagePlanKey")["KeyId"] == {"Ref": "ApiApiKey"}
+    assert tpl.section("Outputs")["Url"]["Value"]["Fn::Sub"].endswith("/${ApiprodStage}"), (
+        "the referenceable property Api.Stage names the generated stage")
 
 
-def _error(tmp_path: Path, body: str) -> str:
-    with pytest.raises(DeployError) as err:
-        expand(tmp_path, body)
-    return str(err.value)
-
-
-def test_expansion_errors_name_the_problem_and_line(tmp_path: Path) -> None:
-    fn = ("  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-          "      CodeUri: s/\n      Handler: a.h\n      Runtime: python3.12\n")
-    assert _error(tmp_path, "Resources:\n" + fn + "      Events:\n        Q:\n"
-                  "          Type: SQS\n          Properties: {Queue: q}\n") == (
-        "template.yaml:11: unsupported event type SQS (event Q of Fn)")
-    assert _error(tmp_path, "Resources:\n  T:\n    Type: AWS::Serverless::SimpleTable\n") == (
-        "template.yaml:3: unsupported resource type AWS::Serverless::SimpleTable (resource T)")
-    assert "unsupported property Bogus of AWS::Serverless::Function Fn" in _error(
-        tmp_path, "Resources:\n" + fn + "      Bogus: 1\n")
-    assert "uses unknown authorizer Nope" in _error(
-        tmp_path, "Resources:\n" + fn + "      Events:\n        E:\n          Type: Api\n"
-        "          Properties: {Path: /x, Method: get, Auth: {Authorizer: Nope}}\n")
-    assert "DefinitionBody of AWS::Serverless::Api A is not supported" in _error(
-        tmp_path, "Resources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n"
-        "      StageName: p\n      DefinitionBody: {}\n")
-    assert "unsupported SAM policy template S3ReadPolicy" in _error(
-        tmp_path, "Resources:\n" + fn + "      Policies:\n        - S3ReadPolicy: {BucketName: b}\n")
-    assert "GET /x of ServerlessRestApi is already served by Fn" in _error(
-        tmp_path, "Resources:\n" + fn + "      Events:\n"
-        "        A: {Type: Api, Properties: {Path: /x, Method: get}}\n"
-        "        B: {Type: Api, Properties: {Path: /x/, Method: GET}}\n")
-
-
-def test_layer_defaults_to_retain_and_its_logical_id_as_name(tmp_path: Path) -> None:
-    out, _, _ = expand(tmp_path, """
+ALIAS = """
+Parameters:
+  Message: {Type: String, Default: one}
 Resources:
-  Libs:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      AutoPublishAlias: live
+      VersionDescription: !Ref Message
+      DeploymentPreference: {Type: Canary10Percent5Minutes}
+"""
+
+
+def test_auto_publish_alias_makes_a_version_per_code_and_an_alias(tmp_path: Path) -> None:
+    """AutoPublishAlias makes `<fn>Version<sha>` (new with new code) and `<fn>Alias<alias>`.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources-function.html
+    """
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("V = 1\n")
+    first = translate(tmp_path, ALIAS)
+    version = sam_id(first.section("Resources"), "FnVersion")
+    assert props(first, version)["FunctionName"] == {"Ref": "Fn"}
+    assert res(first, version)["DeletionPolicy"] == "Retain"
+    alias = props(first, "FnAliaslive")
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": [version, "Version"]}
+    assert "CodeDeployLambdaAliasUpdate" in res(first, "FnAliaslive")["UpdatePolicy"]
+    assert res(first, "ServerlessDeploymentApplication")["Type"] == "AWS::CodeDeploy::Application"
+    (tmp_path / "src" / "app.py").write_text("V = 2\n")
+    second = translate(tmp_path, ALIAS)
+    assert sam_id(second.section("Resources"), "FnVersion") != version, (
+        "new code publishes a new version, as `sam package` gives it a new S3 key")
+
+
+def test_translation_is_cached_by_content(tmp_path: Path) -> None:
+    """The same template and parameters translate once; a parameter change translates again."""
+    tpl = template(tmp_path, HEADER + API)
+    values, _ = resolve_parameters(tpl, None)
+    transform.translate(tpl, values, "us-west-2")
+    started = time.perf_counter()
+    again = transform.translate(tpl, values, "us-west-2")
+    assert time.perf_counter() - started < 0.05
+    assert res(again, "ApiprodStage")["Type"] == "AWS::ApiGateway::Stage"
+
+
+def test_transform_errors_are_all_reported_with_their_lines(tmp_path: Path) -> None:
+    """Every resource the translator refuses is reported in one error, each with its file:line."""
+    body = """
+Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.h, Runtime: python3.12, InlineCode: x,
+                 Events: {E: {Type: Carrier, Properties: {}}}}
+  B:
     Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: layer/, CompatibleRuntimes: [python3.12]}
-  Kept:
-    Type: AWS::Serverless::LayerVersion
-    Properties: {ContentUri: layer/, LayerName: kept, RetentionPolicy: Delete}
-""")
-    assert out["Libs"]["Type"] == "AWS::Lambda::LayerVersion"
-    assert props(out, "Libs")["LayerName"] == "Libs"
-    assert props(out, "Libs")["Content"] == {"_LocalPath": "layer/"}
-    assert out["Libs"]["DeletionPolicy"] == "Retain"
-    assert "DeletionPolicy" not in out["Kept"]
+    Properties: {CompatibleRuntimes: [python3.12]}
+"""
+    with pytest.raises(DeployError) as err:
+        translate(tmp_path, body)
+    text = str(err.value)
+    assert "template.yaml:4: Resource with id [A] is invalid. Event with id [E] is invalid." in text
+    assert "template.yaml:8: Resource with id [B] is invalid." in text
+    assert "(2 problems)" in text

@@ -12,6 +12,7 @@ from harness.deploy import Deployer, StackResult, lint
 from harness.deploy.code import code_sha256, zip_directory
 
 from .conftest import make_project
+from .helpers import sam_id
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -199,7 +200,7 @@ def stack(deployer: Deployer, tmp_path_factory: pytest.TempPathFactory
 
 
 def phys(stack: tuple[StackResult, Path], logical: str) -> str:
-    return stack[0].resources[logical].physical_id
+    return stack[0].resources[sam_id(stack[0].resources, logical)].physical_id
 
 
 def test_status_outputs_and_conditions(stack: tuple[StackResult, Path], aws: Any) -> None:

@@ -10,6 +10,7 @@ import pytest
 from harness.deploy import Deployer, DeployError
 
 from .conftest import Project
+from .helpers import sam_id
 
 V1 = """
 Transform: AWS::Serverless-2016-10-31
@@ -114,8 +115,9 @@ def test_update_code_settings_indexes_routes_and_plans(deployer: Deployer, proje
     config = lam.get_function(FunctionName=fn_name)["Configuration"]
     assert config["CodeSha256"] != sha1
     assert config["CodeSha256"] == second.resources["Fn"].properties["Code"]["_Sha256"]
-    assert second.resources["ApiDeployment"].physical_id == first.resources[
-        "ApiDeployment"].physical_id, "code alone does not redeploy the API"
+    first_deployment = first.resources[sam_id(first.resources, "ApiDeployment")].physical_id
+    assert second.resources[sam_id(second.resources, "ApiDeployment")].physical_id == \
+        first_deployment, "code alone does not redeploy the API"
 
     third = deployer.deploy(path, stack_name, {"Timeout": "9", "Ttl": "60", "Rate": "20",
                                                "WithIndex": "yes", "WithExtraRoute": "yes",
@@ -131,8 +133,8 @@ def test_update_code_settings_indexes_routes_and_plans(deployer: Deployer, proje
     assert auth["authorizerResultTtlInSeconds"] == 60
     assert "/b" in _resource_paths(aws, api_id)
     stage = apigw.get_stage(restApiId=api_id, stageName="prod")
-    new_deployment = third.resources["ApiDeployment"].physical_id
-    assert new_deployment != first.resources["ApiDeployment"].physical_id
+    new_deployment = third.resources[sam_id(third.resources, "ApiDeployment")].physical_id
+    assert new_deployment != first_deployment
     assert stage["deploymentId"] == new_deployment
     plan = apigw.get_usage_plan(usagePlanId=third.resources["Plan"].physical_id)
     assert plan["throttle"]["rateLimit"] == 20.0
@@ -287,16 +289,18 @@ def test_layer_content_change_publishes_a_new_version(deployer: Deployer, projec
     first = deployer.deploy(path, stack_name)
     (path.parent / "layer" / "python" / "libs" / "__init__.py").write_text("V = 2\n")
     second = deployer.deploy(path, stack_name)
-    old_arn, new_arn = first.resources["Libs"].physical_id, second.resources["Libs"].physical_id
+    old_arn = first.resources[sam_id(first.resources, "Libs")].physical_id
+    new_arn = second.resources[sam_id(second.resources, "Libs")].physical_id
     assert new_arn.rsplit(":", 1)[1] == "2" and old_arn.rsplit(":", 1)[1] == "1"
     config = lam.get_function(FunctionName=second.resources["Fn"].physical_id)["Configuration"]
     assert [layer["Arn"] for layer in config["Layers"]] == [
-        new_arn, second.resources["Kept"].physical_id]
+        new_arn, second.resources[sam_id(second.resources, "Kept")].physical_id]
     versions = lam.list_layer_versions(LayerName=f"{stack_name}-libs")["LayerVersions"]
     assert [v["LayerVersionArn"] for v in versions] == [new_arn]
     kept = lam.list_layer_versions(LayerName=f"{stack_name}-kept")["LayerVersions"]
     assert len(kept) == 2, "the default RetentionPolicy keeps superseded versions"
-    assert any("retained (UpdateReplacePolicy Retain)" in n for n in second.notes)
+    assert any("retained (DeletionPolicy Retain)" in n for n in second.notes), (
+        "new content is a new SAM layer logical id; the superseded one is retained")
     deployer.delete(stack_name)
     assert lam.list_layer_versions(LayerName=f"{stack_name}-libs")["LayerVersions"] == []
     assert len(lam.list_layer_versions(LayerName=f"{stack_name}-kept")["LayerVersions"]) == 2

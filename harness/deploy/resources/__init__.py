@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.deploy.resources import apigateway, cognito, custom, dynamodb, iam, lambda_, stack, usage
+from harness.deploy.resources import (
+    apigateway,
+    cognito,
+    custom,
+    dynamodb,
+    iam,
+    inert,
+    lambda_,
+    stack,
+    usage,
+    versions,
+)
 from harness.deploy.resources.base import Context, Created, Provisioner
 
 CUSTOM_PREFIX = "Custom::"
@@ -34,7 +45,7 @@ PROVISIONERS: Registry = Registry({
         apigateway.Resource(), apigateway.Method(), apigateway.Authorizer(),
         apigateway.Deployment(), apigateway.Stage(), apigateway.GatewayResponse(),
         usage.UsagePlan(), usage.ApiKey(), usage.UsagePlanKey(), stack.NestedStack(),
-        custom.CustomResource(),
+        custom.CustomResource(), versions.Version(), versions.Alias(), *inert.INERT,
     )
 })
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from harness.deploy.model import DeployError, PhysicalResource
+from harness.deploy.resources import openapi_body
 from harness.deploy.resources.base import ALL, Context, Created, Provisioner, exists
 
 _SVC = "apigateway"
@@ -44,19 +45,25 @@ def expand_policy(ctx: Context, api_id: str, policy: Any) -> str | None:
     return json.dumps(doc, separators=(",", ":"))
 
 
+def _effective(props: dict[str, Any]) -> dict[str, Any]:
+    """Properties with the settings an OpenAPI Body carries filled in where none is given."""
+    body = props.get("Body")
+    return {**openapi_body.settings(body), **props} if isinstance(body, dict) else props
+
+
 class RestApi(Provisioner):
-    """AWS::ApiGateway::RestApi without an OpenAPI body; settings update through patch operations."""
+    """AWS::ApiGateway::RestApi, with an OpenAPI Body imported; settings update through patches."""
 
     type_name = "AWS::ApiGateway::RestApi"
     immutable = frozenset({"EndpointConfiguration"})
     attributes = frozenset({"RestApiId", "RootResourceId"})
     handled = frozenset({"Name", "Description", "ApiKeySourceType", "BinaryMediaTypes",
                          "EndpointConfiguration", "Policy", "MinimumCompressionSize",
-                         "DisableExecuteApiEndpoint", "Tags"})
+                         "DisableExecuteApiEndpoint", "Tags", "Body"})
     ignored = frozenset({"Tags", "FailOnWarnings", "Mode", "Parameters"})
 
     def prepare(self, ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        for key in ("Body", "BodyS3Location", "CloneFrom"):
+        for key in ("BodyS3Location", "CloneFrom"):
             if key in props:
                 raise DeployError(f"{key} (OpenAPI import) is not supported; declare "
                                   "AWS::ApiGateway::Resource/Method resources instead")
@@ -64,6 +71,7 @@ class RestApi(Provisioner):
 
     def create(self, ctx: Context, logical_id: str, props: dict[str, Any],
                name: str | None) -> Created:
+        props = _effective(props)
         endpoint = props.get("EndpointConfiguration")
         api = ctx.call(_SVC, "create_rest_api", name=props.get("Name") or name,
                        description=props.get("Description"),
@@ -78,12 +86,15 @@ class RestApi(Provisioner):
             ctx.call(_SVC, "update_rest_api", restApiId=api_id, patchOperations=[
                 {"op": "replace", "path": "/policy",
                  "value": expand_policy(ctx, api_id, props["Policy"])}])
+        if "Body" in props:
+            openapi_body.import_body(ctx, api_id, api["rootResourceId"], logical_id, props["Body"])
         return Created(api_id, {"RestApiId": api_id, "RootResourceId": api["rootResourceId"]})
 
     def update(self, ctx: Context, old: PhysicalResource, props: dict[str, Any],
                name: str | None) -> Created:
         api_id = old.physical_id
-        before = old.properties
+        before = _effective(old.properties)
+        props = _effective(props)
         ops: list[dict[str, Any]] = []
         simple = {"Name": "/name", "Description": "/description",
                   "ApiKeySourceType": "/apiKeySource",
@@ -106,6 +117,11 @@ class RestApi(Provisioner):
                 for t in sorted(new_types - old_types)]
         if ops:
             ctx.call(_SVC, "update_rest_api", restApiId=api_id, patchOperations=ops)
+        if before.get("Body") != props.get("Body"):
+            root = str(old.attributes["RootResourceId"])
+            openapi_body.clear(ctx, api_id, root)
+            if "Body" in props:
+                openapi_body.import_body(ctx, api_id, root, old.logical_id, props["Body"])
         return Created(api_id, dict(old.attributes))
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:

@@ -10,7 +10,13 @@ from harness.deploy.resources.base import Context, Created, Provisioner, is_not_
 
 
 def document(value: Any) -> str:
-    """A policy document as the IAM API wants it: JSON text."""
+    """A policy document as the IAM API wants it: JSON text.
+
+    A document without a Version (SAM passes inline `Statement` lists through as written) gets
+    2012-10-17: moto refuses documents without one, where IAM would assume 2008-10-17.
+    """
+    if isinstance(value, dict) and "Version" not in value:
+        value = {"Version": "2012-10-17", **value}
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from harness.deploy import code
 from harness.deploy.lambda_modules import cfnresponse_source
 from harness.deploy.model import DeployError, PhysicalResource
+from harness.deploy.resources import public_layers
 from harness.deploy.resources.base import (
     ALL,
     Context,
@@ -98,6 +99,11 @@ class Function(Provisioner):
             raise DeployError("Code is required")
         out = dict(props)
         out["Code"] = prepare_code(ctx, props["Code"], props.get("Runtime"), "Code")
+        if "Layers" in props:
+            out["Layers"], public = public_layers.split(props["Layers"])
+            for arn, what in public:
+                ctx.note(f"{logical_id}: layer {arn} ({what}) is published by AWS; accepted as "
+                         "an empty layer")
         return out
 
     def _config(self, props: dict[str, Any], clearing: bool) -> dict[str, Any]:
