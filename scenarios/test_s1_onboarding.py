@@ -11,6 +11,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usa
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 
@@ -94,7 +95,7 @@ def test_each_tenant_has_its_own_key_on_its_tiers_plan(saas_adapter: SaasAdapter
     assert (plans[cohort.twin.id].rate, plans[cohort.twin.id].burst, plans[cohort.twin.id].quota) == (
         plans[first.id].rate, plans[first.id].burst, plans[first.id].quota), "one tier, two plans"
     ordered = list(cohort.by_tier.items())
-    for (tier, lower), (_, upper) in zip(ordered, ordered[1:], strict=False):
+    for (tier, lower), (_, upper) in itertools.pairwise(ordered):
         low, high = plans[lower.id], plans[upper.id]
         assert (low.rate, low.burst, low.quota) != (high.rate, high.burst, high.quota), \
             f"tier {tier} and the next share one plan's limits"
@@ -110,8 +111,8 @@ def test_each_tenant_has_its_own_admin(saas_adapter: SaasAdapter, cohort: Cohort
     assert len({c.username for c in admins.values()}) == len(admins), "two tenants share an admin user"
 
 
-def test_a_new_tenant_serves_at_once_and_sees_only_its_own(saas_adapter: SaasAdapter, cohort: Cohort,
-                                                           saas_users: Users, saas_attacker: Attacker) -> None:
+def test_a_new_tenant_serves_at_once_and_sees_only_its_own(
+        saas_adapter: SaasAdapter, cohort: Cohort, saas_users: Users, saas_attacker: Attacker) -> None:
     """Right after onboarding, each admin creates, reads and lists its items; no other tenant of any
     tier reads or lists them, on its own API or on the owner's."""
     role = _writer(saas_adapter)

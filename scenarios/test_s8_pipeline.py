@@ -149,7 +149,7 @@ def test_a_failing_stack_stops_later_waves_and_spares_every_tenant(saas_adapter:
     after = _check_routing(saas_adapter, fleet)
     for tenant in fleet.tenants:
         old, new = before[tenant.id], after[tenant.id]
-        assert new.version in (old.version, run.version), f"{tenant.name} is on an unknown build {new.version}"
+        assert new.version in (old.version, run.version), f"{tenant.name} is on an unknown build {new!r}"
         if new.wave > first:
             assert new.version == old.version, f"{tenant.name} of a skipped wave changed build"
         _serves(saas_adapter, saas_users, tenant)

@@ -10,6 +10,7 @@ like CodePipeline's SUPERSEDED mode.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -173,7 +174,8 @@ class TenantPipeline:
                 waves.setdefault(int(row.get("waveNumber", 1)), []).append(row)
             for wave in sorted(waves):
                 with ThreadPoolExecutor(self._parallel, thread_name_prefix="pipeline") as pool:
-                    results = list(pool.map(lambda r: self._deploy_row(r, wave, execution), waves[wave]))
+                    results = list(pool.map(self._deploy_row, waves[wave], itertools.repeat(wave),
+                                            itertools.repeat(execution)))
                 failed = [name for name, ok in results if not ok]
                 if failed:
                     raise RuntimeError(f"wave {wave} failed for {', '.join(failed)}")

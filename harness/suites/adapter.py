@@ -304,7 +304,8 @@ class SaasAdapter(abc.ABC):
     def register(self, tier: str, name: str) -> int:
         """Send the app's public onboarding request exactly as given (no checks of the adapter's own,
         no waiting for provisioning) and return its HTTP status (S1's refusals)."""
-        raise NotSupported(f"{self.name}'s adapter cannot send a raw onboarding request (SaasAdapter.register)")
+        raise NotSupported(f"{self.name}'s adapter cannot send a raw onboarding request "
+                           "(SaasAdapter.register)")
 
     def tenant_stack(self, tenant: Tenant) -> TenantStack | None:
         """The stack serving `tenant` now (S1 routing, S8, S9); None once it has none."""
