@@ -61,6 +61,12 @@ def _run(adapter: SaasAdapter) -> PipelineRun:
         pytest.skip(str(exc))
 
 
+@pytest.fixture(scope="module")
+def run(saas_adapter: SaasAdapter, fleet: Fleet) -> PipelineRun:
+    """One run over the whole fleet, shared by the checks of what it did (a run updates every stack)."""
+    return _run(saas_adapter)
+
+
 def _check_routing(adapter: SaasAdapter, fleet: Fleet) -> dict[str, TenantStack]:
     """Every tenant on a deployed stack that serves its URL; a silo tenant's stack is its own."""
     stacks = {t.id: _stack(adapter, t) for t in fleet.tenants}
@@ -75,10 +81,10 @@ def _check_routing(adapter: SaasAdapter, fleet: Fleet) -> dict[str, TenantStack]
     return stacks
 
 
-def test_one_build_reaches_every_tenant_stack_wave_by_wave(saas_adapter: SaasAdapter, fleet: Fleet) -> None:
+def test_one_build_reaches_every_tenant_stack_wave_by_wave(saas_adapter: SaasAdapter, fleet: Fleet,
+                                                           run: PipelineRun) -> None:
     """Every tenant's stack is deployed once with the run's one build, as its own tenant; a wave
     starts only when the one before it has finished."""
-    run = _run(saas_adapter)
     assert run.status == "Succeeded", run.error
     deployed = run.deployed()
     assert len(deployed) == len(run.deployments), "a stack was deployed twice in one run"
@@ -98,9 +104,9 @@ def test_one_build_reaches_every_tenant_stack_wave_by_wave(saas_adapter: SaasAda
 
 
 def _serves(adapter: SaasAdapter, users: Users, tenant: Tenant) -> str:
-    """The tenant's admin (signed in again) creates an item and reads it back; returns its id."""
+    """The tenant's admin creates an item and reads it back; returns its id."""
     spec = adapter.resources()[0]
-    admin = users.fresh(tenant, _writer(adapter))
+    admin = users(tenant, _writer(adapter))
     reply = admin.create(spec)
     assert reply.status == spec.create.ok_status, (tenant.name, reply.status, reply.body)
     item = created_id(spec, reply)
@@ -108,11 +114,10 @@ def _serves(adapter: SaasAdapter, users: Users, tenant: Tenant) -> str:
     return item
 
 
-def test_isolation_holds_after_a_pipeline_run(saas_adapter: SaasAdapter, fleet: Fleet, saas_users: Users,
-                                              saas_attacker: Attacker) -> None:
+def test_isolation_holds_after_a_pipeline_run(saas_adapter: SaasAdapter, fleet: Fleet, run: PipelineRun,
+                                              saas_users: Users, saas_attacker: Attacker) -> None:
     """After a run updated every stack, each tenant reaches only its own items: a silo tenant's
     items are out of reach of the other silo tenant and of pooled tenants, on either API."""
-    run = _run(saas_adapter)
     assert run.status == "Succeeded", run.error
     _check_routing(saas_adapter, fleet)
     spec = saas_adapter.resources()[0]
