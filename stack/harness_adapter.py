@@ -253,9 +253,7 @@ class ReferenceAdapter(SaasAdapter):
 
     def tenant_stack(self, tenant: Tenant) -> TenantStack | None:
         """TenantStackMapping's row for the tenant (or the pooled row), with its routing URL."""
-        found: TenantStack | None = self.lifecycle.tenant_stack(tenant.id, tenant.placement == "silo",
-                                                               tenant.api_url)
-        return found
+        return self.lifecycle.tenant_stack(tenant.id, tenant.placement == "silo", tenant.api_url)
 
     def run_pipeline(self) -> PipelineRun:
         """StartPipelineExecution, wait, then ListActionExecutions for the stacks it deployed."""

@@ -56,7 +56,7 @@ class Lifecycle:
             raise
         return True
 
-    def tenant_stack(self, tenant_id: str, silo: bool, last_url: str) -> Any:
+    def tenant_stack(self, tenant_id: str, silo: bool, last_url: str) -> TenantStack | None:
         """A silo tenant's own stack or the pooled one; None once the row and its API are gone."""
         key = tenant_id if silo else POOLED
         row = self._row("TenantStackMapping", {"tenantId": key})
