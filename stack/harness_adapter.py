@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from harness.suites.adapter import (
     Tenant,
     UsagePlanInfo,
 )
+from harness.suites.lifecycle import OffboardingSpec, PipelineRun, TenantStack
+from stack.harness_lifecycle import Lifecycle
 from stack.harness_scoped import ScopedAccess
 
 SHARDS = KeyScheme("{tenant_id}-{shard}", tuple(str(n) for n in range(1, 10)))
@@ -93,6 +96,11 @@ ROLE_MATRIX = (
     *(RouteAccess(spec.list, frozenset({TA, TU})) for spec in RESOURCES),
     *(RouteAccess(spec.create, frozenset({TA, TU}), body=spec.sample) for spec in RESOURCES),
 )
+OFFBOARDING = OffboardingSpec(
+    data="unreachable", request=_admin("DELETE", "/tenant/{tenantid}", frozenset({SA}), True,
+                                       tenantid="own_tenant"))
+"""REFERENCE.md's deactivation: isActive=false, users disabled, the API key disabled, a silo stack
+removed; a pooled tenant's items stay in the pooled tables, served to no one."""
 AUTHORIZER_TTL: dict[ApiKind, float] = {"tenant": 30.0, "admin": 60.0}
 """ReauthorizeEvery of the tenant API's authorizer (tenant-template.yaml) and the admin API's."""
 
@@ -114,6 +122,7 @@ class ReferenceAdapter(SaasAdapter):
         self._users: dict[tuple[str, str], tuple[str, str]] = {}
         self._scoped: ScopedAccess | None = None
         self._target: Target | None = None
+        self._roots: dict[str, Any] = {}
 
     def attach(self, target: Target) -> None:
         if target.embedded is not None:
@@ -227,9 +236,38 @@ class ReferenceAdapter(SaasAdapter):
 
         if self._target is None:
             raise RuntimeError("attach the adapter to a target first")
-        return boto3.session.Session().client(service, region_name=self._target.region,
-                                              endpoint_url=self._target.endpoint,
-                                              aws_access_key_id="test", aws_secret_access_key="test")
+        with self._lock:
+            if service not in self._roots:
+                self._roots[service] = boto3.session.Session().client(
+                    service, region_name=self._target.region, endpoint_url=self._target.endpoint,
+                    aws_access_key_id="test", aws_secret_access_key="test")
+            return self._roots[service]
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(self.state, self.client, self._root)
+
+    def register(self, tier: str, name: str) -> int:
+        """POST /registration as given; a Platinum tenant's stack keeps provisioning afterwards."""
+        return self.client.register(name, tier).status
+
+    def tenant_stack(self, tenant: Tenant) -> TenantStack | None:
+        """TenantStackMapping's row for the tenant (or the pooled row), with its routing URL."""
+        return self.lifecycle.tenant_stack(tenant.id, tenant.placement == "silo", tenant.api_url)
+
+    def run_pipeline(self) -> PipelineRun:
+        """StartPipelineExecution, wait, then ListActionExecutions for the stacks it deployed."""
+        return self.lifecycle.run_pipeline()
+
+    def failing_stack(self, wave: int) -> AbstractContextManager[str]:
+        return self.lifecycle.failing_stack(wave)
+
+    def offboarding(self) -> OffboardingSpec:
+        return OFFBOARDING
+
+    def offboard(self, tenant: Tenant) -> None:
+        """DELETE /tenant/{id} as the SystemAdmin; returns when the pipeline removed a silo stack."""
+        self.lifecycle.offboard(tenant.id, self.sign_in(None, SA).token)
 
     def usage_plan(self, tenant: Tenant) -> UsagePlanInfo | None:
         """The tenant's own API key (TenantDetails' apiKeyId, made at registration) and its plan."""

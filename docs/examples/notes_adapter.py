@@ -32,7 +32,12 @@ NOTE = ResourceSpec(
 
 
 class NotesAdapter(SaasAdapter):
-    """One pooled API and table; tenants are users of one pool told apart by `custom:tenantId`."""
+    """One pooled API and table; tenants are users of one pool told apart by `custom:tenantId`.
+
+    The app has no signup API, no per-tenant stacks, no pipeline and no offboarding (its Cognito
+    authorizer accepts an ID token until it expires, whoever disables the user), so it keeps the
+    lifecycle defaults (`register`, `tenant_stack`, `run_pipeline`, `failing_stack`, `offboarding`,
+    `offboard`): S1's refusal checks, S8 and S9 skip for it."""
 
     name = "notes"
     tiers = ("free", "pro")

@@ -23,6 +23,8 @@ class PipelineRunner(Protocol):
 
     def knows(self, pipeline_name: str) -> bool: ...
 
+    def action_executions(self, pipeline_name: str, execution_id: str | None) -> list[dict[str, Any]]: ...
+
 
 def _answer(call: Call, body: dict[str, Any]) -> HttpResponse:
     if call.service.protocol == "smithy-rpc-v2-cbor":
@@ -63,7 +65,23 @@ def list_executions(runner: PipelineRunner, call: Call) -> HttpResponse:
     return _answer(call, {"pipelineExecutionSummaries": summaries})
 
 
+def list_action_executions(runner: PipelineRunner, call: Call) -> HttpResponse:
+    """ListActionExecutions: one detail per action (here: per tenant stack deployed), optionally of
+    one execution (`filter.pipelineExecutionId`); an unknown execution id is an error, as on AWS."""
+    name = str(call.params.get("pipelineName", ""))
+    if not runner.knows(name):
+        return _not_found(call, name)
+    wanted = call.params.get("filter") or {}
+    execution_id = wanted.get("pipelineExecutionId") if isinstance(wanted, dict) else None
+    if execution_id is not None and runner.execution(name, str(execution_id)) is None:
+        return errors.aws_error(call.service, "PipelineExecutionNotFoundException",
+                                "The pipeline execution was not found.", 400)
+    details = runner.action_executions(name, None if execution_id is None else str(execution_id))
+    return _answer(call, {"actionExecutionDetails": details})
+
+
 def install(edge: Edge, runner: PipelineRunner) -> None:
     edge.respond("codepipeline", "StartPipelineExecution", lambda c: start(runner, c))
     edge.respond("codepipeline", "GetPipelineExecution", lambda c: get_execution(runner, c))
     edge.respond("codepipeline", "ListPipelineExecutions", lambda c: list_executions(runner, c))
+    edge.respond("codepipeline", "ListActionExecutions", lambda c: list_action_executions(runner, c))

@@ -10,6 +10,7 @@ like CodePipeline's SUPERSEDED mode.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -39,6 +40,39 @@ class PipelineContext:
 
 
 @dataclass
+class ActionRun:
+    """One stack deployment of a run: CodePipeline's action execution in the stage of its wave."""
+
+    stage: str
+    stack: str
+    tenant_id: str
+    started: float
+    status: str = "InProgress"
+    finished: float | None = None
+    version: str = ""
+    error: str | None = None
+
+    def view(self, execution_id: str) -> dict[str, Any]:
+        """An ActionExecutionDetail: stage, action, times, status, input configuration, output."""
+        out: dict[str, Any] = {
+            "pipelineExecutionId": execution_id, "actionExecutionId": f"{execution_id}:{self.stack}",
+            "pipelineVersion": 1, "stageName": self.stage, "actionName": self.stack,
+            "startTime": self.started, "lastUpdateTime": self.finished or self.started,
+            "status": self.status,
+            "input": {"actionTypeId": {"category": "Deploy", "owner": "AWS",
+                                       "provider": "CloudFormation", "version": "1"},
+                      "configuration": {"StackName": self.stack, "TenantId": self.tenant_id}},
+            "output": {"outputVariables": {"codeCommitId": self.version}}}
+        if self.error:
+            out["output"]["executionResult"] = {"externalExecutionSummary": self.error[:1000]}
+        return out
+
+
+def wave_stage(wave: int) -> str:
+    return f"Deploy-Wave-{wave}"
+
+
+@dataclass
 class Execution:
     pipelineExecutionId: str
     status: str = "InProgress"
@@ -47,6 +81,7 @@ class Execution:
     version: str = ""
     stacks: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    actions: list[ActionRun] = field(default_factory=list)
 
     def view(self, pipeline: str) -> dict[str, Any]:
         out: dict[str, Any] = {"pipelineName": pipeline, "pipelineVersion": 1,
@@ -105,6 +140,11 @@ class TenantPipeline:
     def executions(self, pipeline_name: str) -> list[dict[str, Any]]:
         return [e.view(self.name) for e in reversed(self._executions)]
 
+    def action_executions(self, pipeline_name: str, execution_id: str | None) -> list[dict[str, Any]]:
+        """Every stack deployment of one run (or of all runs), newest run first, in run order."""
+        return [a.view(e.pipelineExecutionId) for e in reversed(self._executions)
+                if execution_id in (None, e.pipelineExecutionId) for a in list(e.actions)]
+
     def wait_idle(self, timeout: float = 300.0) -> bool:
         return self._idle.wait(timeout)
 
@@ -134,7 +174,8 @@ class TenantPipeline:
                 waves.setdefault(int(row.get("waveNumber", 1)), []).append(row)
             for wave in sorted(waves):
                 with ThreadPoolExecutor(self._parallel, thread_name_prefix="pipeline") as pool:
-                    results = list(pool.map(lambda r: self._deploy_row(r, execution), waves[wave]))
+                    results = list(pool.map(self._deploy_row, waves[wave], itertools.repeat(wave),
+                                            itertools.repeat(execution)))
                 failed = [name for name, ok in results if not ok]
                 if failed:
                     raise RuntimeError(f"wave {wave} failed for {', '.join(failed)}")
@@ -166,20 +207,27 @@ class TenantPipeline:
         params["TenantApiKeyId"] = str(details.get("apiKeyId", ""))
         return params
 
-    def _deploy_row(self, row: dict[str, Any], execution: Execution) -> tuple[str, bool]:
+    def _deploy_row(self, row: dict[str, Any], wave: int, execution: Execution) -> tuple[str, bool]:
         name = str(row["stackName"])
         tenant_id = str(row["tenantId"])
+        action = ActionRun(wave_stage(wave), name, tenant_id, time.time(), version=execution.version)
+        with self._lock:
+            execution.actions.append(action)
         try:
             result = self.deployer.deploy(self.template, name, self._parameters(tenant_id))
             if not result.status.endswith("COMPLETE"):
                 raise RuntimeError(f"{name}: {result.status}")
             self._write_back(tenant_id, result, execution.version)
             execution.stacks[name] = result.status
+            action.status = "Succeeded"
             return name, True
         except Exception as exc:
             log.warning("stack %s failed: %s", name, exc)
             execution.stacks[name] = f"FAILED: {exc}"
+            action.status, action.error = "Failed", str(exc)
             return name, False
+        finally:
+            action.finished = time.time()
 
     def _write_back(self, tenant_id: str, result: StackResult, version: str) -> None:
         out = result.outputs
@@ -210,8 +258,11 @@ class TenantPipeline:
     def _remove_orphans(self, wanted: set[str], execution: Execution) -> None:
         for name in self.deployer.list_stacks():
             if name.startswith(STACK_PREFIX) and name not in wanted:
+                action = ActionRun("Deprovision", name, name[len(STACK_PREFIX):], time.time())
+                execution.actions.append(action)
                 self.deployer.delete(name)
                 execution.stacks[name] = "DELETE_COMPLETE"
+                action.status, action.finished = "Succeeded", time.time()
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:

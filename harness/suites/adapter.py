@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
+
+from harness.suites.lifecycle import NotSupported, OffboardingSpec, PipelineRun, TenantStack
 
 if TYPE_CHECKING:
     from harness.target import EmbeddedTarget
@@ -304,6 +307,36 @@ class SaasAdapter(abc.ABC):
     def disable_user(self, tenant: Tenant | None, username: str) -> bool:
         """Disable a user the way the provider would (Cognito AdminDisableUser); False if unsupported."""
         return False
+
+    # -- lifecycle (S1, S8, S9): optional; NotSupported (or None) makes the scenario skip --------------
+    def register(self, tier: str, name: str) -> int:
+        """Send the app's public onboarding request exactly as given (no checks of the adapter's own,
+        no waiting for provisioning) and return its HTTP status (S1's refusals)."""
+        raise NotSupported(f"{self.name}'s adapter cannot send a raw onboarding request "
+                           "(SaasAdapter.register)")
+
+    def tenant_stack(self, tenant: Tenant) -> TenantStack | None:
+        """The stack serving `tenant` now (S1 routing, S8, S9); None once it has none."""
+        raise NotSupported(f"{self.name}'s adapter does not expose tenant stacks (SaasAdapter.tenant_stack)")
+
+    def run_pipeline(self) -> PipelineRun:
+        """Run the app's deployment pipeline once and return when it has finished (S8)."""
+        raise NotSupported(f"{self.name}'s adapter cannot run the deployment pipeline "
+                           "(SaasAdapter.run_pipeline)")
+
+    def failing_stack(self, wave: int) -> AbstractContextManager[str]:
+        """While open, the pipeline has one more stack, in `wave`, whose deployment fails; yields its
+        name (S8's failure handling)."""
+        raise NotSupported(f"{self.name}'s adapter cannot make a stack deployment fail "
+                           "(SaasAdapter.failing_stack)")
+
+    def offboarding(self) -> OffboardingSpec | None:
+        """What offboarding does in this app (S9); None skips the offboarding suite."""
+        return None
+
+    def offboard(self, tenant: Tenant) -> None:
+        """Offboard `tenant` as the provider would, returning when the app has finished (S9)."""
+        raise NotSupported(f"{self.name}'s adapter cannot offboard tenants (SaasAdapter.offboard)")
 
     def role(self, name: str) -> RoleSpec:
         for spec in self.roles:

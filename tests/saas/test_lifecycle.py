@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from harness.saas.layout import STACK_DIR, build_version
 from harness.saas.pipeline import TenantPipeline
 from tests.saas.conftest import Saas
@@ -115,3 +117,52 @@ def test_offboarding_a_pooled_tenant_disables_users_and_denies_its_tokens(saas: 
     user = saas.aws("cognito-idp").admin_get_user(UserPoolId=t.user_pool_id,
                                                   Username=t.admin_username)
     assert user["Enabled"] is False
+
+
+def test_list_action_executions_reports_each_stack_in_the_stage_of_its_wave(
+        saas: Saas, tenants: dict[str, Any]) -> None:
+    """ListActionExecutions filtered by execution: one detail per stack deployed, its stage, times,
+    status and input configuration; a later wave starts after the earlier one ended.
+    https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ListActionExecutions.html"""
+    cp = saas.aws("codepipeline")
+    started = cp.start_pipeline_execution(name=saas.state["pipeline"])["pipelineExecutionId"]
+    assert wait_for(started, saas)["status"] == "Succeeded"
+    details = cp.list_action_executions(pipelineName=saas.state["pipeline"],
+                                        filter={"pipelineExecutionId": started})["actionExecutionDetails"]
+    by_stack = {d["actionName"]: d for d in details}
+    silo = f"stack-{tenants['platinum'].id}"
+    assert by_stack["stack-pooled"]["stageName"] == "Deploy-Wave-1"
+    assert by_stack[silo]["stageName"] == "Deploy-Wave-2"
+    assert by_stack[silo]["input"]["configuration"]["TenantId"] == tenants["platinum"].id
+    assert all(d["status"] == "Succeeded" and d["pipelineExecutionId"] == started for d in details)
+    assert by_stack["stack-pooled"]["lastUpdateTime"] <= by_stack[silo]["startTime"]
+
+
+def test_list_action_executions_refuses_an_unknown_pipeline_or_execution(saas: Saas) -> None:
+    """PipelineNotFoundException for an unknown name, PipelineExecutionNotFoundException for an
+    unknown execution id (both 400).
+    https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ListActionExecutions.html"""
+    cp = saas.aws("codepipeline")
+    with pytest.raises(cp.exceptions.PipelineNotFoundException):
+        cp.list_action_executions(pipelineName="no-such-pipeline")
+    with pytest.raises(cp.exceptions.PipelineExecutionNotFoundException):
+        cp.list_action_executions(pipelineName=saas.state["pipeline"],
+                                  filter={"pipelineExecutionId": "00000000-0000-0000-0000-000000000000"})
+
+
+def test_a_failed_stack_fails_its_wave_and_no_later_wave_runs(saas: Saas, tenants: dict[str, Any]) -> None:
+    """A stack of wave 1 whose parameters the template refuses: the run fails, wave 2 is never
+    deployed, and the failed action says why.
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts.html"""
+    table, ddb = saas.table("TenantStackMapping"), saas.aws("dynamodb")
+    ddb.put_item(TableName=table, Item={"tenantId": {"S": "broken"}, "stackName": {"S": "stack-broken"},
+                                        "waveNumber": {"N": "1"}, "codeCommitId": {"S": ""}})
+    try:
+        run = saas.deployment.pipeline.run_now()
+    finally:
+        ddb.delete_item(TableName=table, Key={"tenantId": {"S": "broken"}})
+    assert run.status == "Failed" and "wave 1" in (run.error or "")
+    actions = {a.stack: a for a in run.actions}
+    assert actions["stack-broken"].status == "Failed" and actions["stack-broken"].error
+    assert f"stack-{tenants['platinum'].id}" not in actions
+    assert saas.deployment.pipeline.run_now().status == "Succeeded"

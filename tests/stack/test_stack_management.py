@@ -108,6 +108,27 @@ def test_deactivation_and_activation(world: World) -> None:
     assert w.tenant("PUT", "alpha", w.as_("alpha", TA), activation=True)[0] == 403
 
 
+def test_deactivation_disables_the_tenant_api_key_and_activation_enables_it(world: World) -> None:
+    """A disabled API key admits no request on a method that requires one, whatever the authorizer
+    (or its cache) says: offboarding cuts the tenant's usage identity at once.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateApiKey.html
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html"""
+    w, plane = world, world.plane
+
+    def enabled(name: str) -> bool:
+        row = plane.item("TENANT_DETAILS_TABLE", {"tenantId": w.id(name)})
+        assert row is not None
+        return bool(plane.apigw.get_api_key(apiKey=row["apiKeyId"]["S"])["enabled"])
+
+    assert enabled("alpha") and enabled("beta")
+    assert w.tenant("DELETE", "alpha", w.as_("beta", TA))[0] == 403
+    assert enabled("alpha")
+    assert w.tenant("DELETE", "alpha", w.as_(OPS, SA))[0] == 200
+    assert not enabled("alpha") and enabled("beta")
+    assert w.tenant("PUT", "alpha", w.as_(OPS, SA), activation=True)[0] == 200
+    assert enabled("alpha")
+
+
 def test_tenant_admin_manages_its_own_users_only(world: World) -> None:
     w = world
     alpha, beta = w.id("alpha"), w.id("beta")

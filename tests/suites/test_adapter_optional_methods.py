@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import get_args
 
+import pytest
+
 from harness.suites.adapter import Binding, Credentials, RawTable, ResourceSpec, SaasAdapter, Target, Tenant
-from stack.harness_adapter import ROLE_MATRIX, ReferenceAdapter
+from harness.suites.lifecycle import NotSupported
+from stack.harness_adapter import OFFBOARDING, ROLE_MATRIX, ReferenceAdapter
 
 
 class Bare(SaasAdapter):
@@ -49,6 +52,23 @@ def test_apis_are_the_tenant_api_plus_the_admin_api_only_where_one_is_named() ->
     attacked on its tenant API instead of being skipped whole."""
     assert Bare().apis() == ("tenant",)
     assert WithAdmin().apis() == ("tenant", "admin")
+
+
+def test_lifecycle_methods_default_to_not_supported_so_s1_s8_s9_skip() -> None:
+    bare = Bare()
+    tenant = Tenant("t", "t", "basic", "http://127.0.0.1:1/", "pooled")
+    assert bare.offboarding() is None
+    for call in (lambda: bare.register("basic", "n"), lambda: bare.tenant_stack(tenant), bare.run_pipeline,
+                 lambda: bare.failing_stack(1), lambda: bare.offboard(tenant)):
+        with pytest.raises(NotSupported, match="SaasAdapter\\."):
+            call()
+
+
+def test_reference_offboarding_request_is_the_system_admins_delete_of_the_tenant() -> None:
+    request = OFFBOARDING.request
+    assert request is not None and request.allowed == frozenset({"SystemAdmin"})
+    assert set(request.params) == set(request.route.params) and set(request.params.values()) == {"own_tenant"}
+    assert ReferenceAdapter().offboarding() == OFFBOARDING
 
 
 def test_reference_role_matrix_names_only_declared_roles_and_route_parameters() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import boto3
 from botocore.exceptions import ClientError
 from saas_common import config, ddb, observability, roles, sigv4, validation
 from saas_common.http import Caller, HttpError, dispatch, json_body, path_param, response
@@ -91,13 +93,33 @@ def _internal(event: dict[str, Any], method: str, path: str, body: Any, what: st
     sigv4.expect_ok(resp, what)
 
 
+@functools.cache
+def _apigateway() -> Any:
+    return boto3.client("apigateway", region_name=config.region())
+
+
+def set_api_key_enabled(item: dict[str, Any], enabled: bool) -> None:
+    """The tenant's own API key (its usage identity): a disabled key admits no request, even one a
+    cached authorizer decision still allows."""
+    key_id = item.get("apiKeyId")
+    if not key_id:
+        return
+    try:
+        _apigateway().update_api_key(apiKey=str(key_id), patchOperations=[
+            {"op": "replace", "path": "/enabled", "value": "true" if enabled else "false"}])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NotFoundException":
+            raise
+
+
 def deactivate_tenant(event: dict[str, Any]) -> dict[str, Any]:
-    """DELETE /tenant/{id}: isActive=false, disable its users, remove a silo stack."""
+    """DELETE /tenant/{id}: isActive=false, disable its API key and users, remove a silo stack."""
     caller = Caller.from_event(event)
     if not roles.may_change_activation(caller.role):
         raise HttpError(403, "only the SystemAdmin deactivates tenants", "Forbidden")
     tenant_id = _tenant_id(event)
     item = _update(caller, tenant_id, {"isActive": False})
+    set_api_key_enabled(item, False)
     _internal(event, "PUT", "users/disable", {"tenantId": tenant_id}, "disabling users")
     if item.get("dedicatedTenancy") is True:
         _internal(event, "PUT", f"provisioning/{tenant_id}", None, "deprovisioning")
@@ -106,12 +128,14 @@ def deactivate_tenant(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def activate_tenant(event: dict[str, Any]) -> dict[str, Any]:
-    """PUT /tenant/activation/{id}: isActive=true, enable its users, provision a silo stack again."""
+    """PUT /tenant/activation/{id}: isActive=true, enable its API key and users, provision a silo
+    stack again."""
     caller = Caller.from_event(event)
     if not roles.may_change_activation(caller.role):
         raise HttpError(403, "only the SystemAdmin activates tenants", "Forbidden")
     tenant_id = _tenant_id(event)
     item = _update(caller, tenant_id, {"isActive": True})
+    set_api_key_enabled(item, True)
     _internal(event, "PUT", "users/enable", {"tenantId": tenant_id}, "enabling users")
     if item.get("dedicatedTenancy") is True:
         _internal(event, "POST", "provisioning", {"tenantId": tenant_id}, "provisioning")
