@@ -150,6 +150,8 @@ class BodyImport:
                     kind = "AWS_IAM"
                 elif _is_api_key(scheme) or name == "api_key":
                     api_key = True
+                elif name == "NONE" and name not in schemes:
+                    continue  # SAM's `Authorizer: NONE`: the route opts out of the default authorizer
                 else:
                     raise DeployError(f"security scheme {name} is not defined in the body")
         return kind, authorizer, scopes, api_key
