@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from harness.suites.helpers import tenant_headers
 
-Verdict = Literal["refused", "leaked", "server-error", "own-list-failed"]
+Verdict = Literal["refused", "leaked", "server-error", "own-list-failed", "own-list-throttled"]
 
 
 class AttackKind(StrEnum):
@@ -62,7 +62,9 @@ class Attack:
             return "server-error"
         if any(m in body for m in self.victim_markers):
             return "leaked"
-        if self.kind is AttackKind.OWN_LIST_FORGED:
+        if self.kind is AttackKind.OWN_LIST_FORGED:  # a usage plan may throttle it (429), as on AWS
+            if status == 429:
+                return "own-list-throttled"
             return "refused" if status == 200 else "own-list-failed"
         return "leaked" if 200 <= status < 300 else "refused"
 

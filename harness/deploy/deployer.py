@@ -153,6 +153,7 @@ class Deployer:
         ctx = self._context(stack_name, stack_id, tpl.directory)
         ctx.blobs.update(self._blobs)
         plan = self.plan(tpl, stack_name, stack_id, parameters, ctx)
+        tpl = plan.template
         old = {k: PhysicalResource.from_json(v) for k, v in (record or {}).get("resources",
                                                                              {}).items()}
         old_order = list((record or {}).get("order", []))
@@ -270,7 +271,7 @@ class Deployer:
         graph = dependencies(live, [*params, *pseudo, *resources], where)
         order = topological_order(graph, where)
         ctx.members = api_members(live)
-        return Plan(resolver, resources, active, order, shown)
+        return Plan(resolver, resources, active, order, shown, tpl)
 
     def validate(self, template_path: Path, stack_name: str = "validation",
                  parameters: dict[str, str] | None = None) -> Plan:

@@ -20,6 +20,7 @@ class Plan:
     active: set[str]
     order: list[str]
     shown: dict[str, str]
+    template: Template  # as deployed: plain CloudFormation, after the SAM transform
 
 
 def parameter_strings(values: dict[str, Any]) -> dict[str, str]:

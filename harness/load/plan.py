@@ -14,6 +14,7 @@ DEFAULT_PLAN = Path(".harness") / "load-plan.json"
 Scenario = Literal["usage-plans", "noisy-neighbour", "authorizer-cache"]
 SCENARIOS: tuple[Scenario, ...] = ("usage-plans", "noisy-neighbour", "authorizer-cache")
 Role = Literal["steady", "flood", "quiet"]
+MARKER = "name"  # a create's field made unique per request, so the raw table shows any duplicate
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,15 @@ def offers(scenario: Scenario, tiers: tuple[str, ...], flood_tier: str | None, o
     return [Offer(tiers[0], "steady", 0.8, tokens=40)]
 
 
+def _own_item(adapter: SaasAdapter, resource: ResourceSpec, tenant: Tenant, token: str) -> str:
+    """One item of the tenant's, created now: reads fetch it by id (one item, not a whole list)."""
+    from harness.suites.client import ApiClient, created_id
+
+    reply = ApiClient().request(resource.create.method, resource.create.url(adapter.api_base(tenant)),
+                                token=token, body=dict(resource.sample))
+    return created_id(resource, reply)
+
+
 def _writer(adapter: SaasAdapter) -> str:
     return next(r.name for r in adapter.roles if r.scope == "tenant" and r.writes)
 
@@ -51,9 +60,11 @@ def build_plan(adapter: SaasAdapter, scenario: Scenario, host: str, duration_s: 
         tokens = [adapter.sign_in(tenant, writer).token for _ in range(o.tokens)]
         base = adapter.api_base(tenant)
         offered = plan.rate * o.factor
+        item = _own_item(adapter, resource, tenant, tokens[0])
         tenants.append(LoadTenant(
             name=f"{o.role}-{o.tier}-{i}", tenant_id=tenant.id, tier=o.tier, role=o.role, tokens=tokens,
-            read_url=resource.list.url(base), create_url=resource.create.url(base),
+            read_url=resource.read.url(base, **{resource.id_param: item}),
+            create_url=resource.create.url(base),
             create_body=dict(resource.sample), plan_rps=plan.rate, plan_burst=plan.burst,
             offered_rps=offered, users=max(1, min(50, round(offered / 10)))))
     total = sum(t.offered_rps for t in tenants)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.load.plan import PLAN_ENV, LoadPlan, Scenario
+from harness.load.plan import MARKER, PLAN_ENV, LoadPlan, Scenario
 from harness.load.prepare import build_plan, offers
 from harness.load.results import check, read_csv
 from harness.suites.adapter import RawTable, SaasAdapter, Target, Tenant
@@ -56,10 +56,15 @@ def _tables(adapter: SaasAdapter, tenant: Tenant) -> list[RawTable]:
     return [t for t in adapter.raw_tables(tenant) if t.logical.lower().startswith(name)]
 
 
-def _stored(oracle: Oracle | None, adapter: SaasAdapter, tenants: list[Tenant]) -> dict[str, int]:
+def _stored(oracle: Oracle | None, adapter: SaasAdapter, tenants: list[Tenant]) -> dict[str, list[str]]:
+    """Per tenant, the load markers of its items in the raw tables (other items count as '')."""
     if oracle is None:
         return {}
-    return {t.id: sum(len(oracle.items(tb, t.id)) for tb in _tables(adapter, t)) for t in tenants}
+    out: dict[str, list[str]] = {}
+    for t in tenants:
+        items = [i for tb in _tables(adapter, t) for i in oracle.items(tb, t.id)]
+        out[t.id] = [str(i.get(MARKER, {}).get("S", "")) for i in items]
+    return out
 
 
 def run_locust(plan: LoadPlan, plan_file: Path, opts: LoadOptions, out_dir: Path,
@@ -145,8 +150,9 @@ def run(opts: LoadOptions, target: Target, adapter: SaasAdapter,
     prefix, seconds = run_locust(plan, plan_file, opts, out, tick)
     results = read_csv(prefix, plan)
     after = _stored(oracle, adapter, tenants)
-    stored = {k: after[k] - before.get(k, 0) for k in after}
-    checks = check(plan, results, seconds, stored)
+    new = {k: [m for m in after[k] if m.startswith("load-")] for k in after}
+    stored = {k: len(after[k]) - len(before.get(k, [])) for k in after}
+    checks = check(plan, results, seconds, stored, {k: len(set(v)) for k, v in new.items()})
     return {"scenario": opts.scenario, "duration_s": round(seconds, 2), "host": target.endpoint,
             "tenants": [{**{k: v for k, v in t.__dict__.items() if k != "tokens"},
                          "tokens": len(t.tokens), **results[t.name].__dict__,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import random
+import uuid
 from typing import Any
 
 from locust import FastHttpUser, constant_throughput, task
 
-from harness.load.plan import LoadTenant, read_plan
+from harness.load.plan import MARKER, LoadTenant, read_plan
 
 
 class TenantUser(FastHttpUser):
@@ -29,7 +30,9 @@ class TenantUser(FastHttpUser):
         write = self._rng.random() < t.write_share
         name = f"{t.name} {'create' if write else 'read'}"
         if write:
-            ctx = self.client.post(t.create_url, json=t.create_body, headers=headers, name=name,
+            unique = {MARKER: f"load-{uuid.uuid4().hex}"} if MARKER in t.create_body else {}
+            body = {**t.create_body, **unique}
+            ctx = self.client.post(t.create_url, json=body, headers=headers, name=name,
                                    catch_response=True)
         else:
             ctx = self.client.get(t.read_url, headers=headers, name=name, catch_response=True)

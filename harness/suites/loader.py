@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 from harness.suites.adapter import SaasAdapter
 
@@ -18,6 +20,9 @@ def load_adapter_class(spec: str) -> type[SaasAdapter]:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise AdapterLoadError(f"adapter {spec!r}: use module:Class, e.g. {DEFAULT_ADAPTER}")
+    here = os.getcwd()
+    if here not in sys.path:  # look the module up from the current folder, as `python -m` does
+        sys.path.insert(0, here)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -129,7 +129,9 @@ def test_bench_attacks_through_the_gateway_finds_no_leak_in_the_reference_saas(t
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
     assert result["summary"]["attempts"] == 120 and result["summary"]["leaked"] is False
-    assert result["summary"]["server_errors"] == 0 and result["run"]["verdicts"] == {"refused": 120}
+    verdicts = result["run"]["verdicts"]
+    assert result["summary"]["server_errors"] == 0 and set(verdicts) <= {"refused", "own-list-throttled"}
+    assert sum(verdicts.values()) == 120
     assert set(result["run"]["by_kind"]) == {k.value for k in AttackKind}
     got = result["summary"]
     assert got["attempts_per_s"] > 0 and got["p95_ms"] >= got["p50_ms"]
