@@ -15,7 +15,7 @@ run: $(STAMP)
 	$(VENV)/bin/saas-harness run --json .harness/run-summary.json
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 # Python folders to lint; ones not (yet) in the tree are skipped rather than failing the run.
 LINT_DIRS := $(wildcard harness stack scenarios loadtests tests)

@@ -284,3 +284,14 @@ Outputs:
     assert out == {"Greeting": "hello tenant", "Physical": "greeter-1"}
     cfn.delete_stack(StackName=stack_name)
     assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_a_second_target_in_the_same_process_still_gets_its_answers(target: Any, fresh_target: Any,
+                                                                     stack_name: str) -> None:
+    """Each target's local CA has a name of its own: with two CAs in one trust bundle, the workers of
+    the later target verify its ResponseURL (a verifier finds the issuer by name)."""
+    from tests.conftest import make_client_factory
+
+    cfn = make_client_factory(fresh_target.endpoint)("cloudformation")
+    cfn.create_stack(StackName=stack_name, TemplateBody=_template(INLINE), Capabilities=["CAPABILITY_IAM"])
+    assert wait(cfn, stack_name, "stack_create_complete")["StackStatus"] == "CREATE_COMPLETE"

@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import ipaddress
 import os
+import secrets
 import socket
 import ssl
 from pathlib import Path
@@ -31,8 +32,11 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("saas-harness local CA"))
-          .issuer_name(_name("saas-harness local CA")).public_key(ca_key.public_key())
+    # A name of its own per target: several targets' CAs share one trust bundle in a process, and a
+    # verifier picks the issuer by name, so two CAs called alike would fail each other's certificates.
+    ca_name = _name(f"saas-harness local CA {secrets.token_hex(6)}")
+    ca = (x509.CertificateBuilder().subject_name(ca_name)
+          .issuer_name(ca_name).public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number()).not_valid_before(now - _VALID)
           .not_valid_after(now + _VALID)
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
