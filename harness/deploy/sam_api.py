@@ -1,4 +1,5 @@
-"""SAM REST APIs without OpenAPI: Api events and AWS::Serverless::Api become resources, methods, auth."""
+"""SAM REST APIs: Api events and AWS::Serverless::Api become resources, methods and auth, or an
+OpenAPI Body (harness/deploy/sam_definition.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.deploy import sam_definition
 from harness.deploy.intrinsics import Resolver, stringify
 from harness.deploy.loader import LDict, Template, located
 from harness.deploy.model import DeployError
@@ -19,11 +21,12 @@ _EXECUTE_ARN = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountI
 _NOTED = ("EndpointConfiguration", "Cors", "MethodSettings", "AccessLogSetting",
           "Models", "CanarySetting", "OpenApiVersion", "AlwaysDeploy",
           "MergeDefinitions", "FailOnWarnings", "Mode", "PropagateTags")
-_API_PROPS = {*_NOTED, "StageName", "Name", "Description", "Auth", "ApiKeySourceType",
+_DEFINED = ("DefinitionBody", "DefinitionUri")
+_API_PROPS = {*_NOTED, *_DEFINED, "StageName", "Name", "Description", "Auth", "ApiKeySourceType",
               "BinaryMediaTypes", "MinimumCompressionSize", "DisableExecuteApiEndpoint", "Tags",
               "Variables", "TracingEnabled", "CacheClusterEnabled", "CacheClusterSize", "Policy",
               "GatewayResponses"}
-_UNSUPPORTED = ("DefinitionBody", "DefinitionUri", "Domain")
+_UNSUPPORTED = ("Domain",)
 
 
 def _pascal(path: str) -> str:
@@ -141,6 +144,9 @@ class ApiBuilder:
             raise DeployError(f"{self.tpl.at(line)}: AWS::Serverless::Api {a} needs StageName")
         stage = stringify(self.resolver.resolve(props["StageName"], line), "StageName",
                           self.tpl.at(line))
+        if any(k in props for k in _DEFINED):
+            self._defined_api(api, stage)
+            return
         auth = dict(props.get("Auth") or {})
         for key in ("UsagePlan", "InvokeRole"):
             if key in auth:
@@ -178,6 +184,45 @@ class ApiBuilder:
             self._gateway_response(a, str(rtype), cfg or {}, line, api.origin)
         if not methods:
             self.notes.append(f"{a}: the API has no methods")
+
+    def _defined_api(self, api: _Api, stage: str) -> None:
+        """An API whose OpenAPI definition is the RestApi Body; events add their paths to it."""
+        props, line, a = api.props, api.line, api.logical
+        body = sam_definition.definition(props, self.tpl.directory, self.tpl.at(line))
+        for key in ("Auth", "GatewayResponses", "Policy"):
+            if key in props:
+                self.notes.append(f"{a}: {key} is not merged into DefinitionBody by the harness "
+                                  "deployer; declare it in the definition")
+        for ev in api.events:
+            sam_definition.add_event(body, ev.path, ev.method, ev.function)
+            self._permission(ev, a)
+        rest: dict[str, Any] = {"Body": body}
+        for key in ("Name", "Description", "ApiKeySourceType", "BinaryMediaTypes",
+                    "MinimumCompressionSize", "DisableExecuteApiEndpoint", "FailOnWarnings",
+                    "Mode"):
+            if key in props:
+                rest[key] = props[key]
+        self._emit(a, "AWS::ApiGateway::RestApi", rest, line, api.origin)
+        deployment = self._emit(f"{a}Deployment", "AWS::ApiGateway::Deployment",
+                                {"RestApiId": {"Ref": a}}, line, api.origin)
+        stage_props: dict[str, Any] = {"RestApiId": {"Ref": a}, "StageName": stage,
+                                       "DeploymentId": {"Ref": deployment}}
+        for key in ("Variables", "TracingEnabled", "CacheClusterEnabled", "CacheClusterSize"):
+            if key in props:
+                stage_props[key] = props[key]
+        stage_id = self._emit(f"{a}{re.sub('[^A-Za-z0-9]', '', stage)}Stage",
+                              "AWS::ApiGateway::Stage", stage_props, line, api.origin)
+        self.aliases.update({f"{a}.Stage": stage_id, f"{a}.Deployment": deployment})
+
+    def _permission(self, ev: _Event, a: str) -> None:
+        arn_method = "*" if ev.method == "ANY" else ev.method
+        self._emit(f"{ev.function}{ev.name}Permission", "AWS::Lambda::Permission", {
+            "Action": "lambda:InvokeFunction", "FunctionName": {"Ref": ev.function},
+            "Principal": "apigateway.amazonaws.com",
+            "SourceArn": {"Fn::Sub": [f"{_EXECUTE_ARN}/${{__Stage__}}/{arn_method}"
+                                      f"{_arn_path(ev.path)}",
+                                      {"__ApiId__": {"Ref": a}, "__Stage__": "*"}]}},
+            ev.line, condition=ev.condition)
 
     def _authorizers(self, a: str, auth: dict[str, Any], line: int,
                      origin: LDict) -> dict[str, tuple[str, str, Any]]:
@@ -349,12 +394,5 @@ class ApiBuilder:
             emitted.append(self._emit(f"{a}{_pascal(ev.path)}{ev.method.title()}Method",
                                       "AWS::ApiGateway::Method", method, ev.line,
                                       condition=ev.condition))
-            arn_method = "*" if ev.method == "ANY" else ev.method
-            self._emit(f"{ev.function}{ev.name}Permission", "AWS::Lambda::Permission", {
-                "Action": "lambda:InvokeFunction", "FunctionName": {"Ref": ev.function},
-                "Principal": "apigateway.amazonaws.com",
-                "SourceArn": {"Fn::Sub": [f"{_EXECUTE_ARN}/${{__Stage__}}/{arn_method}"
-                                          f"{_arn_path(ev.path)}",
-                                          {"__ApiId__": {"Ref": a}, "__Stage__": "*"}]}},
-                ev.line, condition=ev.condition)
+            self._permission(ev, a)
         return emitted

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from harness.deploy.model import DeployError, PhysicalResource
+from harness.deploy.resources.apigateway_body import definition, has_definition, import_definition
 from harness.deploy.resources.base import ALL, Context, Created, Provisioner, exists
 
 _SVC = "apigateway"
@@ -45,26 +46,29 @@ def expand_policy(ctx: Context, api_id: str, policy: Any) -> str | None:
 
 
 class RestApi(Provisioner):
-    """AWS::ApiGateway::RestApi without an OpenAPI body; settings update through patch operations."""
+    """AWS::ApiGateway::RestApi, with its OpenAPI Body imported; settings update through patch
+    operations."""
 
     type_name = "AWS::ApiGateway::RestApi"
     immutable = frozenset({"EndpointConfiguration"})
     attributes = frozenset({"RestApiId", "RootResourceId"})
     handled = frozenset({"Name", "Description", "ApiKeySourceType", "BinaryMediaTypes",
                          "EndpointConfiguration", "Policy", "MinimumCompressionSize",
-                         "DisableExecuteApiEndpoint", "Tags"})
-    ignored = frozenset({"Tags", "FailOnWarnings", "Mode", "Parameters"})
+                         "DisableExecuteApiEndpoint", "Tags", "Body", "BodyS3Location",
+                         "FailOnWarnings", "Mode"})
+    ignored = frozenset({"Tags", "Parameters"})
 
     def prepare(self, ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        for key in ("Body", "BodyS3Location", "CloneFrom"):
-            if key in props:
-                raise DeployError(f"{key} (OpenAPI import) is not supported; declare "
-                                  "AWS::ApiGateway::Resource/Method resources instead")
+        if "CloneFrom" in props:
+            raise DeployError("CloneFrom is not supported; declare the API's definition in Body")
         return props
 
     def create(self, ctx: Context, logical_id: str, props: dict[str, Any],
                name: str | None) -> Created:
         endpoint = props.get("EndpointConfiguration")
+        document = definition(ctx, props) if has_definition(props) else None
+        if document is not None and not props.get("Name"):
+            name = str((document.get("info") or {}).get("title") or name)
         api = ctx.call(_SVC, "create_rest_api", name=props.get("Name") or name,
                        description=props.get("Description"),
                        apiKeySource=props.get("ApiKeySourceType"),
@@ -74,6 +78,8 @@ class RestApi(Provisioner):
                        endpointConfiguration={"types": endpoint.get("Types")} if endpoint else None,
                        tags=tag_map(props.get("Tags")))
         api_id = api["id"]
+        if document is not None:
+            import_definition(ctx, api_id, {**props, "Body": document})
         if props.get("Policy") is not None:
             ctx.call(_SVC, "update_rest_api", restApiId=api_id, patchOperations=[
                 {"op": "replace", "path": "/policy",
@@ -104,6 +110,9 @@ class RestApi(Provisioner):
                 for t in sorted(old_types - new_types)]
         ops += [{"op": "add", "path": f"/binaryMediaTypes/{escape_path(t)}", "value": t}
                 for t in sorted(new_types - old_types)]
+        if has_definition(props) and (before.get("Body") != props.get("Body") or
+                                      before.get("BodyS3Location") != props.get("BodyS3Location")):
+            import_definition(ctx, api_id, props)
         if ops:
             ctx.call(_SVC, "update_rest_api", restApiId=api_id, patchOperations=ops)
         return Created(api_id, dict(old.attributes))
