@@ -109,6 +109,11 @@ class NonProxy:
                 mapped: dict[str, dict[str, str]]) -> tuple[str | None, str, dict[str, str]]:
         assert integration.function_arn is not None
         payload = (body if body.strip() else "{}").encode()
+        try:
+            json.loads(payload)
+        except ValueError:  # Lambda refuses it (InvalidRequestContentException): a 500
+            log.info("request to %s is not JSON after mapping", integration.function_arn)
+            raise GatewayError("API_CONFIGURATION_ERROR") from None
         source_arn = (f"arn:aws:execute-api:{self._region}:{self._account}:{inv.api_id}/"
                       f"{inv.stage_name}/{inv.req.method}{inv.resource_path}")
         kind = next((v for k, v in mapped["header"].items() if k.lower() == INVOCATION_TYPE.lower()),
