@@ -102,6 +102,26 @@ def parse_proxy_result(payload: bytes, accept: str | None,
     return HttpResponse(status, pairs, raw)
 
 
+def missing_parameters(inv: Invocation) -> None:
+    """A request validator with validateRequestParameters: every required method.request.*
+    parameter must be present, else 400 (api-gateway-method-request-validation.html)."""
+    query = inv.req.query_dict() if inv.req.query else {}
+    missing = []
+    for name in inv.method.required_parameters:
+        scope, _, key = name[len("method.request."):].partition(".")
+        if scope in ("querystring", "multivaluequerystring"):
+            present = bool(query.get(key))
+        elif scope in ("header", "multivalueheader"):
+            present = bool(inv.req.headers.get(key.lower()))
+        else:
+            present = True
+        if not present:
+            missing.append(key)
+    if missing:
+        raise GatewayError("BAD_REQUEST_PARAMETERS",
+                           f"Missing required request parameters: [{', '.join(missing)}]")
+
+
 class Integrate:
     """Calls the method's integration and turns its answer into the client's response."""
 
@@ -114,7 +134,10 @@ class Integrate:
         self._non_proxy = NonProxy(invoke, metrics, region, account)
 
     def __call__(self, inv: Invocation) -> None:
-        integration = inv.method.integration
+        method = inv.method
+        if method.validate_parameters:
+            missing_parameters(inv)
+        integration = method.integration
         if integration is None:
             raise GatewayError("API_CONFIGURATION_ERROR")
         if integration.type == "AWS_PROXY" and integration.function_arn:

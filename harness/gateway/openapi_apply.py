@@ -75,9 +75,10 @@ def _settings(call: Call, api_id: str, plan: ImportPlan, overwrite: bool) -> Non
             ops.append({"op": "replace", "path": path, "value": str(value)})
     wanted = set(plan.api.get("binaryMediaTypes") or [])
     have = set(current.get("binaryMediaTypes") or [])
-    ops += [{"op": "add", "path": f"/binaryMediaTypes/{_escape(t)}"} for t in sorted(wanted - have)]
+    ops += [{"op": "add", "path": f"/binaryMediaTypes/{_escape(t)}", "value": t}
+            for t in sorted(wanted - have)]
     if overwrite:
-        ops += [{"op": "remove", "path": f"/binaryMediaTypes/{_escape(t)}"}
+        ops += [{"op": "remove", "path": f"/binaryMediaTypes/{_escape(t)}", "value": t}
                 for t in sorted(have - wanted)]
     if ops:
         call("update_rest_api", restApiId=api_id, patchOperations=ops)

@@ -275,3 +275,32 @@ def test_put_rest_api_overwrite_replaces_and_merge_adds(aws: Any, fns: dict[str,
         gw.put_rest_api(restApiId="nope000000", mode="overwrite",
                         body=json.dumps(_doc({"/c": {"get": mock}})))
     assert info.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_request_validator_refuses_missing_required_parameters(
+        target: EmbeddedTarget, aws: Any, fns: dict[str, str]) -> None:
+    """x-amazon-apigateway-request-validator with validateRequestParameters: a missing required
+    query string or header is 400 "Missing required request parameters: [...]"; the document's
+    x-amazon-apigateway-gateway-responses reshape the API's own errors; binary media types land
+    on the API (api-gateway-method-request-validation.html)."""
+    doc = _doc({"/v": {"get": {
+        "parameters": [{"name": "q", "in": "query", "required": True},
+                       {"name": "X-Tenant", "in": "header", "required": True}],
+        "x-amazon-apigateway-request-validator": "params", "responses": {"200": {}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "responses": {"default": {"statusCode": "200"}}}}}}, **{
+        "x-amazon-apigateway-request-validators": {"params": {
+            "validateRequestParameters": True, "validateRequestBody": False}},
+        "x-amazon-apigateway-binary-media-types": ["image/png"],
+        "x-amazon-apigateway-gateway-responses": {"MISSING_AUTHENTICATION_TOKEN": {
+            "statusCode": 404, "responseTemplates": {
+                "application/json": '{"nothing": "at $context.resourcePath"}'}}}})
+    api_id = _import(aws, doc, fns)
+    status, _, raw = call(target, api_id, "dev", "/v")
+    assert (status, as_json(raw)) == (
+        400, {"message": "Missing required request parameters: [X-Tenant, q]"})
+    assert call(target, api_id, "dev", "/v?q=1")[0] == 400
+    assert call(target, api_id, "dev", "/v?q=1", headers={"X-Tenant": "t"})[0] == 200
+    assert call(target, api_id, "dev", "/elsewhere")[0] == 404
+    assert aws("apigateway").get_rest_api(restApiId=api_id)["binaryMediaTypes"] == ["image/png"]
