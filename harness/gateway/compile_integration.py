@@ -78,6 +78,12 @@ def compile_integration(doc: Mapping[str, Any] | None) -> Integration | None:
         else Passthrough.WHEN_NO_MATCH,
         content_handling=str(doc["contentHandling"]).upper() if doc.get("contentHandling")
         else None,
-        selection=tuple(selection), default_response=default)
+        selection=tuple(selection), default_response=default,
+        credentials=str(doc["credentials"]) if _is_role(doc.get("credentials")) else None)
+
+
+def _is_role(value: Any) -> bool:
+    """A role ARN API Gateway assumes; arn:aws:iam::*:user/* (the caller's own) is not one."""
+    return isinstance(value, str) and ":role/" in value
 
 

@@ -141,7 +141,8 @@ def method_response(inv: Invocation, chosen: IntegrationResponse, body: str,
                     headers: Mapping[str, str], ctx: dict[str, Any]) -> HttpResponse:
     """Apply the chosen response's template, header mappings and $context.responseOverride."""
     stage_vars = inv.stage.variables if inv.stage is not None else {}
-    content_type = headers.get("content-type") or DEFAULT_MEDIA
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"),
+                        DEFAULT_MEDIA)
     templates = chosen.templates
     out_body = body
     if templates:

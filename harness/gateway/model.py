@@ -58,6 +58,7 @@ class Integration:
     content_handling: str | None = None
     selection: tuple[IntegrationResponse, ...] = ()
     default_response: IntegrationResponse | None = None
+    credentials: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,8 +125,13 @@ class NonProxy:
                              args=(integration.function_arn, payload, source_arn)).start()
             return None, "", {}
         try:
-            result = self._invoke(integration.function_arn, payload, source_arn=source_arn,
-                                  timeout_s=integration.timeout_s)
+            if integration.credentials:
+                result = self._invoke(integration.function_arn, payload, source_arn=source_arn,
+                                      timeout_s=integration.timeout_s,
+                                      role_arn=integration.credentials)
+            else:
+                result = self._invoke(integration.function_arn, payload, source_arn=source_arn,
+                                      timeout_s=integration.timeout_s)
         except TimeoutError:
             self._metrics.count("integration_timeouts")
             raise GatewayError("INTEGRATION_TIMEOUT") from None
@@ -177,7 +182,7 @@ class NonProxy:
         verb = integration.http_method if integration.http_method not in ("", "ANY") \
             else inv.req.method
         status, data, out_headers = self._send(verb, url, headers, inv.req.body, integration)
-        pairs = [(k, v) for k, v in out_headers.items() if k not in _HOP]
+        pairs = [(k, v) for k, v in out_headers.items() if k.lower() not in _HOP]
         return HttpResponse(status, pairs, data)
 
     def _send(self, verb: str, url: str, headers: dict[str, str], body: bytes,
@@ -195,5 +200,5 @@ class NonProxy:
             self._metrics.count("integration_errors")
             raise GatewayError("INTEGRATION_FAILURE", "Internal server error",
                                status=500) from None
-        out: dict[str, Any] = {k.lower(): v for k, v in resp.headers.items()}
+        out: dict[str, Any] = dict(resp.headers.items())
         return int(resp.status), bytes(resp.data), out
