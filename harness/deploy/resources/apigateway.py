@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from harness.deploy.model import DeployError, PhysicalResource
-from harness.deploy.resources.apigateway_body import definition, has_definition, import_definition
+from harness.deploy.resources.apigateway_body import checked_plan, has_definition, import_definition
 from harness.deploy.resources.base import ALL, Context, Created, Provisioner, exists
 
 _SVC = "apigateway"
@@ -66,9 +66,9 @@ class RestApi(Provisioner):
     def create(self, ctx: Context, logical_id: str, props: dict[str, Any],
                name: str | None) -> Created:
         endpoint = props.get("EndpointConfiguration")
-        document = definition(ctx, props) if has_definition(props) else None
-        if document is not None and not props.get("Name"):
-            name = str((document.get("info") or {}).get("title") or name)
+        plan = checked_plan(ctx, props) if has_definition(props) else None
+        if plan is not None and not props.get("Name"):
+            name = str(plan.api.get("name") or name)
         api = ctx.call(_SVC, "create_rest_api", name=props.get("Name") or name,
                        description=props.get("Description"),
                        apiKeySource=props.get("ApiKeySourceType"),
@@ -78,8 +78,8 @@ class RestApi(Provisioner):
                        endpointConfiguration={"types": endpoint.get("Types")} if endpoint else None,
                        tags=tag_map(props.get("Tags")))
         api_id = api["id"]
-        if document is not None:
-            import_definition(ctx, api_id, {**props, "Body": document})
+        if plan is not None:
+            import_definition(ctx, api_id, props, plan)
         if props.get("Policy") is not None:
             ctx.call(_SVC, "update_rest_api", restApiId=api_id, patchOperations=[
                 {"op": "replace", "path": "/policy",

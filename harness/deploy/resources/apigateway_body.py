@@ -12,7 +12,7 @@ from typing import Any
 from harness.deploy.model import DeployError
 from harness.deploy.resources.base import Context
 from harness.gateway.openapi_apply import apply_plan
-from harness.gateway.openapi_import import ImportFailure, load_document, plan_import
+from harness.gateway.openapi_import import ImportFailure, ImportPlan, load_document, plan_import
 
 _SVC = "apigateway"
 
@@ -37,9 +37,8 @@ def definition(ctx: Context, props: dict[str, Any]) -> dict[str, Any]:
         raise DeployError(f"Body: {exc}") from None
 
 
-def import_definition(ctx: Context, api_id: str, props: dict[str, Any], *,
-                      overwrite: bool = True) -> None:
-    """Check the whole document, then build the API from it (refusals name every problem)."""
+def checked_plan(ctx: Context, props: dict[str, Any]) -> ImportPlan:
+    """The whole document checked before anything is created (refusals name every problem)."""
     plan = plan_import(definition(ctx, props))
     fail_on_warnings = str(props.get("FailOnWarnings", "false")).lower() == "true"
     message = plan.failure(fail_on_warnings)
@@ -47,16 +46,21 @@ def import_definition(ctx: Context, api_id: str, props: dict[str, Any], *,
         raise DeployError(f"Body of the REST API is refused: {message}")
     if props.get("Name"):
         plan.api["name"] = props["Name"]
-    for key in ("Description", "ApiKeySourceType", "BinaryMediaTypes"):
+    for key, field in (("Description", "description"), ("ApiKeySourceType", "apiKeySource"),
+                       ("BinaryMediaTypes", "binaryMediaTypes")):
         if props.get(key) is not None:
-            plan.api[{"Description": "description", "ApiKeySourceType": "apiKeySource",
-                      "BinaryMediaTypes": "binaryMediaTypes"}[key]] = props[key]
+            plan.api[field] = props[key]
+    return plan
+
+
+def import_definition(ctx: Context, api_id: str, props: dict[str, Any],
+                      plan: ImportPlan | None = None) -> None:
+    """Build the API from its definition: overwrite unless the template's Mode says merge."""
+    plan = plan or checked_plan(ctx, props)
     for warning in plan.warnings:
         ctx.note(f"OpenAPI import warning: {warning}")
 
     def call(op: str, **kwargs: Any) -> dict[str, Any]:
         return ctx.call(_SVC, op, **kwargs)
 
-    mode = str(props.get("Mode") or "").lower()
-    apply_plan(call, api_id, plan,
-               overwrite=overwrite if mode not in ("merge", "overwrite") else mode == "overwrite")
+    apply_plan(call, api_id, plan, overwrite=str(props.get("Mode") or "").lower() != "merge")
