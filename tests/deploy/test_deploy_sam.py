@@ -246,9 +246,13 @@ def test_expansion_errors_name_the_problem_and_line(tmp_path: Path) -> None:
     assert "uses unknown authorizer Nope" in _error(
         tmp_path, "Resources:\n" + fn + "      Events:\n        E:\n          Type: Api\n"
         "          Properties: {Path: /x, Method: get, Auth: {Authorizer: Nope}}\n")
-    assert "DefinitionBody of AWS::Serverless::Api A is not supported" in _error(
+    assert "Domain of AWS::Serverless::Api A is not supported" in _error(
         tmp_path, "Resources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n"
-        "      StageName: p\n      DefinitionBody: {}\n")
+        "      StageName: p\n      Domain: {}\n")
+    assert "AWS::Include Location missing.yaml is not a file" in _error(
+        tmp_path, "Resources:\n  A:\n    Type: AWS::Serverless::Api\n    Properties:\n"
+        "      StageName: p\n      DefinitionBody:\n        Fn::Transform:\n"
+        "          Name: AWS::Include\n          Parameters: {Location: missing.yaml}\n")
     assert "unsupported SAM policy template S3ReadPolicy" in _error(
         tmp_path, "Resources:\n" + fn + "      Policies:\n        - S3ReadPolicy: {BucketName: b}\n")
     assert "GET /x of ServerlessRestApi is already served by Fn" in _error(
