@@ -16,6 +16,7 @@ import botocore.config
 from harness.deploy import sam
 from harness.deploy.engine import Engine, delete_resources
 from harness.deploy.graph import api_members, dependencies, topological_order
+from harness.deploy.include import expand_includes
 from harness.deploy.intrinsics import Resolver, stringify
 from harness.deploy.loader import LDict, Template, load_template
 from harness.deploy.model import DeployError, PhysicalResource, StackResult
@@ -120,6 +121,7 @@ class Deployer:
     def _deploy(self, path: Path, stack_name: str,
                 parameters: dict[str, str] | None) -> StackResult:
         tpl = load_template(path)
+        expand_includes(tpl)
         _validate_sections(tpl)
         record = self.store.load(stack_name)
         updating = record is not None

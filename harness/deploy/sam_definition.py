@@ -1,10 +1,10 @@
-"""SAM APIs defined by OpenAPI (DefinitionBody, a local DefinitionUri, AWS::Include): the
+"""SAM APIs defined by OpenAPI (DefinitionBody, a local DefinitionUri): the
 definition becomes the RestApi's Body, and each function's Api event adds its path to it unless
 the definition already serves that method, as SAM does.
 
 https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-api.html
-(DefinitionBody, DefinitionUri) and https://docs.aws.amazon.com/AWSCloudFormation/latest/
-UserGuide/create-reusable-transform-function-snippets-and-add-to-your-template-with-aws-include-transform.html
+(DefinitionBody, DefinitionUri); AWS::Include is expanded when the template loads
+(harness/deploy/include.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from harness.deploy.include import expand
 from harness.deploy.loader import load_template
 from harness.deploy.model import DeployError
 
@@ -20,33 +21,18 @@ _INVOKE_URI = ("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015
                "functions/${__FunctionArn__}/invocations")
 
 
-def include(value: Any, directory: Path, where: str) -> Any:
-    """Replace every Fn::Transform AWS::Include (local Location) with the file's content."""
-    if isinstance(value, list):
-        return [include(v, directory, where) for v in value]
-    if not isinstance(value, dict):
-        return value
-    transform = value.get("Fn::Transform") if len(value) == 1 else None
-    if isinstance(transform, dict) and transform.get("Name") == "AWS::Include":
-        location = str((transform.get("Parameters") or {}).get("Location") or "")
-        if not location or location.startswith("s3://"):
-            raise DeployError(f"{where}: AWS::Include needs a local Location (got {location!r})")
-        path = (directory / location).resolve()
-        if not path.is_file():
-            raise DeployError(f"{where}: AWS::Include Location {location} is not a file")
-        return include(dict(load_template(path).body), path.parent, where)
-    return {k: include(v, directory, where) for k, v in value.items()}
-
-
 def definition(props: Any, directory: Path, where: str) -> dict[str, Any]:
     """The API's OpenAPI document from DefinitionBody or a local DefinitionUri."""
     if "DefinitionBody" in props:
-        body = include(props["DefinitionBody"], directory, where)
+        body = expand(props["DefinitionBody"], directory, where)
     else:
         uri = props["DefinitionUri"]
         if not isinstance(uri, str) or uri.startswith("s3://"):
             raise DeployError(f"{where}: DefinitionUri must be a local file for the harness")
-        body = include(dict(load_template((directory / uri).resolve()).body), directory, where)
+        path = (directory / uri).resolve()
+        if not path.is_file():
+            raise DeployError(f"{where}: DefinitionUri {uri} is not a file")
+        body = expand(load_template(path).body, path.parent, where)
     if not isinstance(body, dict):
         raise DeployError(f"{where}: DefinitionBody must be an OpenAPI object")
     return copy.deepcopy(body)

@@ -90,3 +90,15 @@ def test_a_bad_body_is_refused_naming_every_problem(
     assert "Invalid passthrough behavior 'maybe'" in message
     names = [a["name"] for a in aws("apigateway").get_rest_apis(limit=500)["items"]]
     assert "bad-body" not in names
+
+
+def test_body_from_an_aws_include_of_a_local_file(
+        target: EmbeddedTarget, deployer: Deployer, tmp_path: Path) -> None:
+    """Body: {Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./api.yaml}}} is the
+    file's document (what a SAM translation of DefinitionBody leaves for CloudFormation)."""
+    (tmp_path / "api.json").write_text(json.dumps(_mock_doc("included", "from a file")))
+    path = make_project(tmp_path, _template(
+        "Body: {'Fn::Transform': {Name: 'AWS::Include', Parameters: {Location: ./api.json}}}"))
+    api_id = deployer.deploy(path, "openapi-include-body").outputs["ApiId"]
+    status, _, raw = call(target, api_id, "v1", "/hello")
+    assert (status, as_json(raw)) == (200, {"message": "from a file"})
