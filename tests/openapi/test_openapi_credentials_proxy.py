@@ -74,7 +74,7 @@ def test_integration_credentials_role_invokes_without_a_resource_policy(
 
 
 class _Echo(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         body = json.dumps({"path": self.path, "agent": self.headers.get("User-Agent")}).encode()
         self.send_response(207)
         self.send_header("Content-Type", "application/vnd.echo+json")

@@ -169,7 +169,7 @@ def test_passthrough_behaviour_refuses_unmapped_content_types_with_415(
 
 
 class _Backend(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         code = 404 if "missing" in self.path else 200
         body = json.dumps({"path": self.path, "tenant": self.headers.get("X-Tenant")}).encode()
         self.send_response(code)
@@ -304,3 +304,15 @@ def test_request_validator_refuses_missing_required_parameters(
     assert call(target, api_id, "dev", "/v?q=1", headers={"X-Tenant": "t"})[0] == 200
     assert call(target, api_id, "dev", "/elsewhere")[0] == 404
     assert aws("apigateway").get_rest_api(restApiId=api_id)["binaryMediaTypes"] == ["image/png"]
+
+
+def test_integration_without_a_matching_or_default_response_is_500(
+        target: EmbeddedTarget, aws: Any, fns: dict[str, str]) -> None:
+    """No integration response matches and none is the default: API Gateway's 500 ("No match for
+    output mapping and no default output mapping configured")."""
+    doc = _doc({"/n": {"get": {"responses": {"200": {}}, "x-amazon-apigateway-integration": {
+        "type": "mock", "requestTemplates": {"application/json": '{"statusCode": 200}'},
+        "responses": {"4\\d\\d": {"statusCode": "400"}}}}}})
+    api_id = _import(aws, doc, fns)
+    status, _, raw = call(target, api_id, "dev", "/n")
+    assert (status, as_json(raw)) == (500, {"message": "Internal server error"})
