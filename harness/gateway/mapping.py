@@ -45,9 +45,6 @@ def method_params(inv: Invocation) -> dict[str, dict[str, str]]:
 def template_context(inv: Invocation, region: str, account: str) -> dict[str, Any]:
     """$context for mapping templates: the request context plus the override maps."""
     ctx = request_context(inv, region, account)
-    auth = ctx.get("authorizer")
-    if isinstance(auth, dict) and "claims" in auth:
-        ctx["authorizer"] = {**auth}
     ctx.setdefault("authorizer", {})
     ctx["responseOverride"] = {"status": None, "header": {}}
     ctx["requestOverride"] = {"header": {}, "querystring": {}, "path": {}}
