@@ -21,6 +21,7 @@ from harness.deploy.events import EventLog, StackStatus, iso_now
 from harness.deploy.exports import ExportIndex, check_imports
 from harness.deploy.functions import default_zones, take_language_extensions
 from harness.deploy.graph import api_members, dependencies, topological_order
+from harness.deploy.include import expand_includes
 from harness.deploy.intrinsics import Resolver
 from harness.deploy.loader import Template, load_template
 from harness.deploy.model import DeployError, PhysicalResource, StackResult
@@ -254,10 +255,11 @@ class Deployer:
     def plan(self, tpl: Template, stack_name: str, stack_id: str,
               parameters: dict[str, str] | None, ctx: Context) -> Plan:
         """Everything checked before anything is created: sections, parameters, types, graph."""
+        included = expand_includes(tpl)
         extensions = take_language_extensions(tpl)
         _validate_sections(tpl)
         params, shown = resolve_parameters(tpl, parameters)
-        tpl, resources, notes = unsupported.prepare(tpl, params, self.region)
+        tpl, resources, notes = unsupported.prepare(tpl, params, self.region, included)
         pseudo = pseudo_parameters(self.region, self.account, stack_name, stack_id)
         resolver = Resolver(tpl, params, pseudo, exports=self.exports.value, zones=self._zones,
                             language_extensions=extensions)
