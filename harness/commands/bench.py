@@ -1,4 +1,4 @@
-"""`saas-harness bench edge|gateway|onboarding`: speed targets measured in one run, JSON out."""
+"""`saas-harness bench edge|gateway|onboarding|runtime`: speed targets measured in one run, JSON out."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from harness.bench import gateway
 
         result = gateway.run(n=args.n)
+    elif args.which == "runtime":
+        from harness.bench import runtime
+
+        result = runtime.run(n=args.n)
     else:
         from harness.bench import onboarding
 
