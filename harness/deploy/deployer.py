@@ -14,6 +14,7 @@ import boto3
 import botocore.config
 
 from harness.deploy import sam
+from harness.deploy.build import BuildCache, build_template
 from harness.deploy.engine import Engine, delete_resources
 from harness.deploy.graph import api_members, dependencies, topological_order
 from harness.deploy.intrinsics import Resolver, stringify
@@ -38,8 +39,9 @@ class Deployer:
 
     def __init__(self, *, endpoint_url: str, region: str = "us-east-1",
                  credentials: tuple[str, str] = ("test", "test"), store: StackStore,
-                 account: str | None = None) -> None:
+                 account: str | None = None, build_cache: BuildCache | None = None) -> None:
         self.endpoint_url = endpoint_url
+        self.build_cache = build_cache or BuildCache()
         self.region = region
         self.store = store
         self._session = boto3.session.Session(aws_access_key_id=credentials[0],
@@ -129,6 +131,7 @@ class Deployer:
         pseudo = pseudo_parameters(self.region, self.account, stack_name, stack_id)
         resolver = Resolver(tpl, params, pseudo)
         ctx = self._context(stack_name, stack_id, tpl.directory)
+        build_template(tpl, resolver, self.build_cache, ctx.notes)
         resources = _resources(tpl, resolver, ctx.notes)
         check_template(tpl, resources)
         where = {k: tpl.at(tpl.resource_line(k)) for k in resources}

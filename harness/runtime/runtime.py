@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import threading
 import time
 import uuid
@@ -16,9 +15,11 @@ from typing import Any
 from harness.clock import VirtualClock
 from harness.runtime import errors
 from harness.runtime.failures import FailureBook, FunctionFailure, error_type_of, first_error_line
+from harness.runtime.interpreters import resolve
 from harness.runtime.invocation import decode_client_context, qualified_arn
 from harness.runtime.logs import LogBlock, LogBook, tail
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
+from harness.runtime.provided import provided_dir
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult
 from harness.runtime.worker import BOOTSTRAP, Outcome, Worker
 from harness.runtime.workspace import CodeStore, build_env, is_python_runtime, python_paths
@@ -43,7 +44,7 @@ class Runtime:
         work_dir: Path,
         max_environments: int = 32,
         idle_timeout_s: float = 600.0,
-        python: str = sys.executable,
+        python: str | None = None,
         queue_timeout_s: float = 5.0,
     ) -> None:
         self.endpoint_url = endpoint_url
@@ -54,8 +55,9 @@ class Runtime:
         self.max_environments = max(1, max_environments)
         self._credentials = credentials
         self._clock = clock
-        self._python = python
+        self._python = python  # None: each function's declared pythonX.Y where installed
         self._code = CodeStore(self.work_dir)
+        self._provided = provided_dir(self.work_dir / "runtime")
         self._logs = LogBook(self.work_dir / "logs")
         self._counters = Counters()
         self._failures = FailureBook()
@@ -273,8 +275,9 @@ class Runtime:
             env = build_env(config, creds, region=self.region, endpoint_url=self.endpoint_url,
                             task_root=task_root, runtime_dir=BOOTSTRAP.parent, layer_dirs=layers,
                             log_stream=f"{day}/[{config.version}]{uuid.uuid4().hex}")
-            worker = Worker(python=self._python, cwd=task_root, env=env,
-                            sys_path=python_paths(config.runtime, task_root, layers), key=key,
+            sys_path = [*python_paths(config.runtime, task_root, layers), str(self._provided)]
+            worker = Worker(python=self._python or resolve(config.runtime).path, cwd=task_root,
+                            env=env, sys_path=sys_path, key=key,
                             function_name=config.name, function_arn=config.arn,
                             cred_expiration=creds.expiration, seq=self._pool.next_seq(),
                             virtual_now=self._clock.now())

@@ -1,4 +1,9 @@
-"""One execution environment: a `python -u bootstrap` process driven over framed pipes."""
+"""One execution environment: a `python -I -S -u bootstrap` process driven over framed pipes.
+
+`-I -S`: no site-packages, no user site, no PYTHON* variables and no script folder on sys.path, so
+function code sees only what the setup frame lists (its code, its layers, the runtime's SDK) and
+the standard library, never the harness's own packages.
+"""
 
 from __future__ import annotations
 
@@ -82,7 +87,7 @@ class Worker:
         child_fds = (req_r, resp_w, life_r)
         try:
             self.proc = subprocess.Popen(
-                [python, "-u", str(BOOTSTRAP), *(str(fd) for fd in child_fds)],
+                [python, "-I", "-S", "-u", str(BOOTSTRAP), *(str(fd) for fd in child_fds)],
                 stdin=subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=out_w,
