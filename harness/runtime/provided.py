@@ -26,7 +26,7 @@ def sdk_floor() -> tuple[int, int]:
     """The oldest Python the provided distributions support (their Requires-Python lower bounds)."""
     floor = (3, 0)
     for name in PROVIDED:
-        spec = importlib.metadata.metadata(name).get("Requires-Python") or ""
+        spec = importlib.metadata.metadata(name)["Requires-Python"] or ""
         for major, minor in re.findall(r">=\s*(\d+)\.(\d+)", spec):
             floor = max(floor, (int(major), int(minor)))
     return floor

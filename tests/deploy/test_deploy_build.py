@@ -92,6 +92,7 @@ def test_requirements_txt_is_installed_into_the_function_build(
     assert (folders[0] / "app.py").is_file() and (folders[0] / "iniconfig").is_dir()
     record = json.loads((cache_root / f"{folders[0].name}.json").read_text())
     assert record["kind"] == "function" and record["runtime"] == OWN
+    assert (cache_root / f"{folders[0].name}.zip").is_file()
 
 
 def test_unchanged_code_reuses_the_cached_build_without_running_pip(built: dict[str, Any]) -> None:

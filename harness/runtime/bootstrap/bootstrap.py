@@ -75,7 +75,7 @@ def install_virtual_time() -> None:
 
         @classmethod
         def utcnow(cls) -> Any:
-            return cls.fromtimestamp(_vtime(), _dt.timezone.utc).replace(tzinfo=None)
+            return cls.fromtimestamp(_vtime(), _dt.timezone.utc).replace(tzinfo=None)  # noqa: UP017 (3.9)
 
         @classmethod
         def today(cls) -> Any:
