@@ -241,3 +241,19 @@ def test_corpus_lambda_layer_app_one_function_has_pymysql_the_other_does_not(
     assert without[0] == "Unhandled"
     assert without[1]["errorType"] == "Runtime.ImportModuleError"
     assert without[1]["errorMessage"] == "Unable to import module 'app': No module named 'pymysql'"
+
+
+def test_function_without_code_uri_is_the_template_folder(
+        deployer: Deployer, project: Any, stack_name: str, aws: ClientFactory) -> None:
+    """The SAM CLI builds a function that names no CodeUri from the template's own folder."""
+    template = project(f"""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Here:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: beside.handler
+              Runtime: {OWN}
+    """, {"beside.py": "def handler(event, context):\n    return 'beside the template'\n"})
+    result = deployer.deploy(template, stack_name)
+    assert _invoke(aws, result.resources["Here"].physical_id) == (None, "beside the template")
