@@ -27,6 +27,7 @@ BOOTSTRAP = Path(__file__).with_name("bootstrap") / "bootstrap.mjs"
 _RUNTIME = re.compile(r"nodejs(\d+)\.x")
 _lock = threading.Lock()
 _node: dict[str, tuple[str, str] | None] = {}
+_installed: dict[Path, Path] = {}  # cache root -> its SDK node_modules, once installed
 
 
 class NodeUnavailable(RuntimeError):
@@ -106,19 +107,32 @@ def _flock(path: Path) -> Iterator[None]:
 
 def sdk_dir(root: Path | None = None) -> Path:
     """The node_modules folder of the provided SDK, installed with `npm ci` on first use."""
+    cache = root or _cache_root()
+    with _lock:
+        known = _installed.get(cache)
+    if known is not None:
+        return known
     lock_file = MANIFEST / "package-lock.json"
     digest = hashlib.sha256((MANIFEST / "package.json").read_bytes() + lock_file.read_bytes())
-    base = (root or _cache_root()) / digest.hexdigest()[:16]
+    base = cache / digest.hexdigest()[:16]
     modules = base / "node_modules"
-    if modules.is_dir():
-        return modules
+    if not modules.is_dir():
+        _install(base)
+    with _lock:
+        _installed[cache] = modules
+    return modules
+
+
+def _install(base: Path) -> None:
+    """npm ci of the pinned manifest into base, under a file lock, through a temporary folder."""
+    modules = base / "node_modules"
     npm = shutil.which("npm")
     if npm is None:
         raise NodeUnavailable("npm is not installed, so the AWS SDK for JavaScript cannot be installed")
     base.parent.mkdir(parents=True, exist_ok=True)
     with _flock(base.parent / f"{base.name}.lock"):
         if modules.is_dir():
-            return modules
+            return
         tmp = Path(tempfile.mkdtemp(dir=base.parent, prefix=".tmp-"))
         try:
             for name in ("package.json", "package-lock.json"):
@@ -134,10 +148,9 @@ def sdk_dir(root: Path | None = None) -> Path:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return modules
 
 
-def node_paths(runtime: str, task_root: Path, layer_dirs: Sequence[Path], sdk: Path) -> list[str]:
+def node_paths(runtime: str, layer_dirs: Sequence[Path], sdk: Path) -> list[str]:
     """NODE_PATH as Lambda sets it: each layer's nodejs/nodeNN and nodejs node_modules, the SDK."""
     major = node_major(runtime)
     folders: list[Path] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 import uuid
@@ -16,22 +15,14 @@ from typing import Any
 from harness.clock import VirtualClock
 from harness.runtime import errors
 from harness.runtime.failures import FailureBook, FunctionFailure, error_type_of, first_error_line
-from harness.runtime.interpreters import resolve
 from harness.runtime.invocation import decode_client_context, qualified_arn
+from harness.runtime.launch import launch, runtime_version, unsupported
 from harness.runtime.logs import LogBlock, LogBook, tail
-from harness.runtime.node import (
-    NodeUnavailable,
-    is_node_runtime,
-    node_major,
-    node_paths,
-    resolve_node,
-    sdk_dir,
-)
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
 from harness.runtime.provided import provided_dir
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult
-from harness.runtime.worker import BOOTSTRAP, Outcome, Worker, node_command, python_command
-from harness.runtime.workspace import CodeStore, build_env, is_python_runtime, python_paths
+from harness.runtime.worker import BOOTSTRAP, Outcome, Worker
+from harness.runtime.workspace import CodeStore, build_env
 
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand environments
 CREDENTIAL_MARGIN_S = 60.0  # retire an environment whose role session ends within timeout + this
@@ -172,9 +163,9 @@ class Runtime:
 
     def _run(self, config: FunctionConfig, payload: bytes, rid: str, client_context: str | None,
              timeout_override_s: float | None, invoked_arn: str | None) -> InvokeResult:
-        unsupported = self._unsupported(config.runtime)
-        if unsupported is not None:
-            body = errors.error_payload("Runtime.InvalidRuntime", unsupported, rid)
+        refused = unsupported(config.runtime)
+        if refused is not None:
+            body = errors.error_payload("Runtime.InvalidRuntime", refused, rid)
             return InvokeResult(rid, 200, body, "Unhandled", "", 0.0, None, config.version)
         timeout = float(config.timeout if timeout_override_s is None else timeout_override_s)
         key = self._key(config)
@@ -191,7 +182,7 @@ class Runtime:
         else:  # a reserved slot: start a new environment (cold start)
             t0 = time.perf_counter()
             worker = self._spawn(config, key)
-            block.line(f"INIT_START Runtime Version: {_runtime_version(config.runtime)}")
+            block.line(f"INIT_START Runtime Version: {runtime_version(config.runtime)}")
             try:
                 ready = worker.wait_ready(INIT_TIMEOUT_S)
             except BaseException:
@@ -284,16 +275,9 @@ class Runtime:
             env = build_env(config, creds, region=self.region, endpoint_url=self.endpoint_url,
                             task_root=task_root, runtime_dir=BOOTSTRAP.parent, layer_dirs=layers,
                             log_stream=f"{day}/[{config.version}]{uuid.uuid4().hex}")
-            if is_node_runtime(config.runtime):
-                node = resolve_node(config.runtime)
-                assert node is not None  # _unsupported() refused the invocation otherwise
-                sys_path = node_paths(config.runtime, task_root, layers, sdk_dir())
-                env["NODE_PATH"] = os.pathsep.join([*sys_path, str(task_root)])
-                command = node_command(node.path)
-            else:
-                sys_path = [*python_paths(config.runtime, task_root, layers), str(self._provided)]
-                command = python_command(self._python or resolve(config.runtime).path)
-            worker = Worker(command=command, cwd=task_root, env=env, sys_path=sys_path, key=key,
+            start = launch(config.runtime, task_root, layers, self._provided, self._python)
+            env.update(start.env)
+            worker = Worker(command=start.command, cwd=task_root, env=env, sys_path=start.paths, key=key,
                             function_name=config.name, function_arn=config.arn,
                             cred_expiration=creds.expiration, seq=self._pool.next_seq(),
                             virtual_now=self._clock.now())
@@ -325,25 +309,7 @@ class Runtime:
         self._keys[id(config)] = (config, key)
         return key
 
-    def _unsupported(self, runtime: str) -> str | None:
-        """Why this runtime cannot run here, or None; installs the Node SDK on first use."""
-        if is_python_runtime(runtime):
-            return None
-        if not is_node_runtime(runtime):
-            return f"Runtime '{runtime}' is not supported here (python3.x and nodejsNN.x only)"
-        if resolve_node(runtime) is None:
-            return f"Runtime '{runtime}' needs node, which is not installed here (not on PATH)"
-        try:
-            sdk_dir()
-        except NodeUnavailable as exc:
-            return f"Runtime '{runtime}': {exc}"
-        return None
-
     def _check_open(self) -> None:
         if self._pool.closed:
             raise RuntimeClosed("the Lambda runtime is shut down")
 
-
-def _runtime_version(runtime: str) -> str:
-    major = node_major(runtime)
-    return f"nodejs:{major}" if major is not None else runtime.replace("python", "python:")
