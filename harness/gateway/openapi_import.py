@@ -177,6 +177,8 @@ def _operation(doc: dict[str, Any], path: str, verb: str, op: Any, shared: list[
     for requirement in security if isinstance(security, list) else []:
         for name, scopes in (requirement or {}).items():
             scheme = schemes.get(name)
+            if name == "NONE" and scheme is None:
+                continue  # SAM's `Authorizer: NONE`: the route opts out of the default authorizer
             if not isinstance(scheme, dict):
                 plan.errors.append(f"Unable to put method {where}: no security definition "
                                    f"named '{name}'")

@@ -87,6 +87,33 @@ def test_swagger_2_security_definitions_api_key_and_sigv4() -> None:
     assert by_path["/b"]["apiKeyRequired"] is False
 
 
+def test_sam_none_requirement_opts_out_and_string_ttl_and_caller_credentials() -> None:
+    """What the SAM transform writes: `security: [{NONE: []}]` for `Authorizer: NONE` (no
+    authorizer on that route), a TTL from a template parameter as a string, and
+    `arn:aws:iam::*:user/*` (invoke with the caller's credentials), left out of the integration.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-apifunctionauth.html
+    """
+    schemes = {"Tok": {"type": "apiKey", "name": "Authorization", "in": "header",
+                       "x-amazon-apigateway-authorizer": {
+                           "type": "token", "authorizerUri": "arn:fn",
+                           "authorizerResultTtlInSeconds": "30"}}}
+    integration = {"type": "aws_proxy", "httpMethod": "POST", "uri": "arn:fn",
+                   "credentials": "arn:aws:iam::*:user/*"}
+    doc = _doc(components={"securitySchemes": schemes}, security=[{"Tok": []}], paths={
+        "/open": {"post": {"security": [{"NONE": []}],
+                           "x-amazon-apigateway-integration": integration}},
+        "/shut": {"get": {"x-amazon-apigateway-integration": integration}}})
+    plan = plan_import(doc)
+    assert not plan.errors
+    assert plan.authorizers["Tok"]["authorizerResultTtlInSeconds"] == 30
+    by_path = {m.path: m for m in plan.methods}
+    assert by_path["/open"].method["authorizationType"] == "NONE"
+    assert by_path["/shut"].method["authorizationType"] == "CUSTOM"
+    assert by_path["/open"].integration is not None
+    assert by_path["/open"].integration["credentials"] is None
+
+
 def test_integration_fields_and_responses_keyed_by_selection_pattern() -> None:
     """Types are upper-cased, passthroughBehavior normalised; `default` has no selectionPattern."""
     integration = {"type": "aws", "httpMethod": "POST", "uri": "arn:u",
