@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.bench.attack_plan import Attack, AttackKind, Party, forged_id, plan
-from harness.bench.attacks import drive, summary
+from harness.bench.attacks import MAX_WARMUP_ROUNDS, drive, summary, warm_up
 
 POOLED = "http://127.0.0.1:9/restapis/pooled/prod/_user_request_"
 ADMIN = "http://127.0.0.1:9/restapis/admin/prod/_user_request_"
@@ -135,3 +135,19 @@ def test_bench_attacks_through_the_gateway_finds_no_leak_in_the_reference_saas(t
     assert set(result["run"]["by_kind"]) == {k.value for k in AttackKind}
     got = result["summary"]
     assert got["attempts_per_s"] > 0 and got["p95_ms"] >= got["p50_ms"]
+
+
+def test_the_warm_up_repeats_rounds_until_one_starts_no_environment(app: str) -> None:
+    """Rounds go on while the cold-start count grows, and stop at the first round that adds none."""
+    counts = iter([0, 3, 5, 5])
+    attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
+    tally, elapsed, rounds = warm_up(app, attacks, lambda: next(counts), attempts=10, seconds=30,
+                                     concurrency=2)
+    assert rounds == 3 and sum(tally.verdicts.values()) == 30 and elapsed > 0
+
+
+def test_the_warm_up_gives_up_after_its_round_limit(app: str) -> None:
+    counter = iter(range(100))
+    attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
+    _, _, rounds = warm_up(app, attacks, lambda: next(counter), attempts=2, seconds=30, concurrency=1)
+    assert rounds == MAX_WARMUP_ROUNDS
