@@ -26,7 +26,11 @@ from harness.saas.onboard import TenantRecord, onboard
 
 TARGET_ATTEMPTS_PER_S = 500.0
 MAX_EXAMPLES = 5
-MAX_WARMUP_ROUNDS = 10
+MAX_WARMUP_ROUNDS = 40
+# Longer than the tenant APIs' authorizer TTL (ReauthorizeEvery: 30 in stack/tenant-template.yaml):
+# when cached policies expire, every thread misses at once and the authorizer needs more
+# environments than on any other path, so the warm-up must have lived through one expiry.
+WARMUP_MIN_S = 35.0
 
 
 class SetupError(RuntimeError):
@@ -157,10 +161,11 @@ def _cold_starts(target: TargetProcess) -> int:
 
 
 def warm_up(endpoint: str, attacks: list[Attack], cold_starts: Callable[[], int], *, attempts: int,
-            seconds: float, concurrency: int) -> tuple[Tally, float, int]:
-    """Rounds of `attempts` until one starts no Lambda environment (or MAX_WARMUP_ROUNDS); (tally,
-    elapsed, rounds). Under the mix some functions reach their full concurrency only now and then,
-    so one fixed round leaves cold starts (each a second of CPU or more) inside the timed run."""
+            seconds: float, concurrency: int, min_seconds: float = WARMUP_MIN_S) -> tuple[Tally, float, int]:
+    """Rounds of `attempts` until `min_seconds` have passed and a round starts no Lambda environment
+    (or MAX_WARMUP_ROUNDS); (tally, elapsed, rounds). Under the mix some functions reach their full
+    concurrency only now and then (the authorizers when their cache entries expire), so one fixed
+    round leaves cold starts, each a second of CPU or more, inside the timed run."""
     total, elapsed, rounds = Tally(), 0.0, 0
     before = cold_starts()
     while rounds < MAX_WARMUP_ROUNDS:
@@ -169,7 +174,7 @@ def warm_up(endpoint: str, attacks: list[Attack], cold_starts: Callable[[], int]
         elapsed += took
         rounds += 1
         now = cold_starts()
-        if now == before:
+        if now == before and elapsed >= min_seconds:
             break
         before = now
     return total, elapsed, rounds
@@ -194,11 +199,14 @@ def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
                                        attempts=max(warmup, concurrency), seconds=seconds,
                                        concurrency=concurrency)
         cold_before = _cold_starts(target)
+        cpu_before = target.cpu_seconds()
         timed, elapsed = drive(target.endpoint, attacks, attempts=attempts, seconds=seconds,
                                concurrency=concurrency)
+        cpu_s = target.cpu_seconds() - cpu_before
         metrics = target.admin("GET", "/_harness/metrics")
     cold_in_run = int(metrics.get("lambda", {}).get("cold_starts", 0)) - cold_before
     result = summary(timed, elapsed)
+    result["cpu_ms_per_attempt"] = round(cpu_s * 1000 / result["attempts"], 3) if result["attempts"] else 0.0
     warm_summary = summary(warm, warm_s)
     leaked = result["leaked"] or warm_summary["leaked"]
     errors = timed.verdicts["server-error"] + warm.verdicts["server-error"]
@@ -210,7 +218,7 @@ def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
         "setup_s": round(setup_s, 3), "warmup": {**warm_summary, "rounds": rounds}, "run": result,
         "summary": {"attempts": result["attempts"], "attempts_per_s": result["attempts_per_s"],
                     "p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"], "leaked": leaked,
-                    "cold_starts_in_run": cold_in_run,
+                    "cold_starts_in_run": cold_in_run, "cpu_ms_per_attempt": result["cpu_ms_per_attempt"],
                     "server_errors": errors, "ok": not leaked and errors == 0},
         "gateway_metrics": {k: v for k, v in metrics.get("gateway", {}).items() if k != "routes"},
         "lambda_metrics": {k: v for k, v in metrics.get("lambda", {}).items() if not isinstance(v, dict)},

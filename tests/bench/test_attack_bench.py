@@ -142,12 +142,21 @@ def test_the_warm_up_repeats_rounds_until_one_starts_no_environment(app: str) ->
     counts = iter([0, 3, 5, 5])
     attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
     tally, elapsed, rounds = warm_up(app, attacks, lambda: next(counts), attempts=10, seconds=30,
-                                     concurrency=2)
+                                     concurrency=2, min_seconds=0)
     assert rounds == 3 and sum(tally.verdicts.values()) == 30 and elapsed > 0
+
+
+def test_the_warm_up_lasts_its_minimum_time_even_without_cold_starts(app: str) -> None:
+    """No round starts an environment, yet rounds go on until the minimum time (an authorizer TTL)."""
+    attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
+    _, elapsed, rounds = warm_up(app, attacks, lambda: 0, attempts=5, seconds=30, concurrency=1,
+                                 min_seconds=0.3)
+    assert elapsed >= 0.3 and rounds > 1
 
 
 def test_the_warm_up_gives_up_after_its_round_limit(app: str) -> None:
     counter = iter(range(100))
     attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
-    _, _, rounds = warm_up(app, attacks, lambda: next(counter), attempts=2, seconds=30, concurrency=1)
+    _, _, rounds = warm_up(app, attacks, lambda: next(counter), attempts=2, seconds=30, concurrency=1,
+                           min_seconds=0)
     assert rounds == MAX_WARMUP_ROUNDS
