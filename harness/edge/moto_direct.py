@@ -44,7 +44,7 @@ def memoize_method_names() -> None:
     """Replace moto's per-call method listing with one computed once per response class."""
     import moto.core.responses as responses
 
-    current = responses.method_names_from_class
+    current = getattr(responses, "method_names_from_class")  # noqa: B009 (not re-exported)
     if getattr(current, "harness_memoized", False):
         return
     listing = functools.cache(lambda clazz: tuple(current(clazz)))
@@ -53,7 +53,7 @@ def memoize_method_names() -> None:
         return list(listing(clazz))
 
     method_names_from_class.harness_memoized = True  # type: ignore[attr-defined]
-    responses.method_names_from_class = method_names_from_class
+    setattr(responses, "method_names_from_class", method_names_from_class)  # noqa: B010
 
 
 def root_handler(backend_name: str) -> Handler | None:
@@ -61,8 +61,8 @@ def root_handler(backend_name: str) -> Handler | None:
     if backend_name not in DIRECT_BACKENDS:
         return None
     import moto.backends as backends
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.core.base_backend import BackendDict
+    from moto.core.models import DEFAULT_ACCOUNT_ID
 
     backend_dict = backends.get_backend(backend_name)  # type: ignore[call-overload]
     if isinstance(backend_dict, BackendDict):

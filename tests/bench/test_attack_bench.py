@@ -107,6 +107,7 @@ def test_the_driver_stops_at_the_attempt_bound_and_reports_each_leak(app: str) -
     assert result["leaked"] is True and result["not_refused_examples"][0]["path"] == "/leak"
     assert result["p50_ms"] > 0 and result["p95_ms"] >= result["p50_ms"]
     assert set(result["p50_ms_by_kind"]) == {"replay-id"}
+    assert result["unthrottled_per_s"] == result["attempts_per_s"]  # no 429 here
 
 
 def test_the_driver_stops_at_the_time_bound(app: str) -> None:
