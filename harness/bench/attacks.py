@@ -184,7 +184,8 @@ def warm_up(endpoint: str, attacks: list[Attack], cold_starts: Callable[[], int]
 
 
 def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
-        tiers: dict[str, int] | None = None, warmup: int = 400, max_environments: int = 64) -> dict[str, Any]:
+        tiers: dict[str, int] | None = None, warmup: int = 400, max_environments: int = 64,
+        warmup_seconds: float = WARMUP_MIN_S) -> dict[str, Any]:
     """Onboard, sign in, warm up until the Lambda environments stop growing, then the timed run.
 
     The attacks reach about seven functions (product, order, tenant management, authorizers, silo
@@ -200,7 +201,7 @@ def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
         attacks = plan(parties, state["admin_api_url"])
         warm, warm_s, rounds = warm_up(target.endpoint, attacks, lambda: _cold_starts(target),
                                        attempts=max(warmup, concurrency), seconds=seconds,
-                                       concurrency=concurrency)
+                                       concurrency=concurrency, min_seconds=warmup_seconds)
         cold_before = _cold_starts(target)
         cpu_before = target.cpu_seconds()
         timed, elapsed = drive(target.endpoint, attacks, attempts=attempts, seconds=seconds,

@@ -126,6 +126,7 @@ def test_bench_attacks_through_the_gateway_finds_no_leak_in_the_reference_saas(t
     out = tmp_path / "attacks.json"
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "bench", "attacks", "--attempts", "120",
                            "--seconds", "60", "--concurrency", "2", "--attack-tiers", "basic=1,platinum=1",
+                           "--warmup-seconds", "0",
                            "--json", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
@@ -136,6 +137,8 @@ def test_bench_attacks_through_the_gateway_finds_no_leak_in_the_reference_saas(t
     assert set(result["run"]["by_kind"]) == {k.value for k in AttackKind}
     got = result["summary"]
     assert got["attempts_per_s"] > 0 and got["p95_ms"] >= got["p50_ms"]
+    assert got["cpu_ms_per_attempt"] > 0 and got["cold_starts_in_run"] >= 0
+    assert got["unthrottled_per_s"] <= got["attempts_per_s"] and result["warmup"]["rounds"] >= 1
 
 
 def test_the_warm_up_repeats_rounds_until_one_starts_no_environment(app: str) -> None:
