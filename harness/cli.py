@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--plots", metavar="DIR", help="authorizer: PNG plots into DIR")
     bench.add_argument("--attempts", type=int, default=5000, help="attacks: attempts at most (default 5000)")
     bench.add_argument("--seconds", type=float, default=30.0, help="attacks: seconds at most (default 30)")
+    bench.add_argument("--warmup-seconds", type=float, default=35.0,
+                       help="attacks: warm up at least this long (default 35, past the 30 s authorizer TTL)")
     bench.add_argument("--attack-tiers", default="basic=2,premium=1,platinum=1", metavar="TIERS",
                        help="attacks: tenants attacking each other (default basic=2,premium=1,platinum=1)")
     bench.set_defaults(func=_lazy("bench", "cmd_bench"))

@@ -82,6 +82,23 @@ class TargetProcess:
                 continue
         return float(round(total / 2**20, 1))
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the target and its Lambda workers, the exited
+        ones included (their time is in the target's children counters): the cost of a run that
+        other processes on a shared machine do not inflate the way they inflate wall time."""
+        import psutil
+
+        parent = psutil.Process(self.proc.pid)
+        t = parent.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for child in parent.children(recursive=True):
+            try:
+                c = child.cpu_times()
+                total += c.user + c.system
+            except psutil.Error:
+                continue
+        return float(total)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

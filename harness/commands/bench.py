@@ -35,7 +35,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         try:
             result = attacks.run(attempts=args.attempts, seconds=args.seconds, concurrency=args.concurrency,
-                                 tiers=tiers)
+                                 tiers=tiers, warmup_seconds=args.warmup_seconds)
         except (OnboardError, attacks.SetupError) as exc:
             print(f"error: bench attacks could not set its tenants up: {exc}", file=sys.stderr)
             return 2

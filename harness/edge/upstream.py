@@ -16,6 +16,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
+from harness.edge import moto_direct
 from harness.http import HttpRequest, HttpResponse
 
 ROOT_KEY = "test"
@@ -96,6 +97,10 @@ class InProcessMoto:
         self.lock = _MOTO_LOCK
         self._dispatcher = DomainDispatcherApplication(create_backend_app)
         self._apps: dict[str, Any] = {}
+        self._direct: dict[str, moto_direct.Handler | None] = {}
+        # Call DynamoDB's moto handler without its Flask app around it (edge/moto_direct.py).
+        self.direct_dispatch = True
+        moto_direct.memoize_method_names()
         self._clients = _ClientCache()
 
     def _app_for(self, service: str, region: str, environ: dict[str, Any]) -> Any:
@@ -108,6 +113,12 @@ class InProcessMoto:
                 app = self._dispatcher.get_application(environ)
             self._apps[host] = app
         return app
+
+    def _direct_for(self, host: str) -> moto_direct.Handler | None:
+        if host not in self._direct:
+            backend = self._dispatcher.get_backend_for_host(host)
+            self._direct[host] = moto_direct.root_handler(backend) if isinstance(backend, str) else None
+        return self._direct[host]
 
     def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse:
         host = signing_host(service, region)
@@ -153,8 +164,11 @@ class InProcessMoto:
 
         try:
             with self.lock:
-                app = self._app_for(service, region, environ)
-                chunks = app(environ, start_response)
+                direct = self._direct_for(host) if self.direct_dispatch else None
+                if direct is not None and moto_direct.routable(environ):
+                    chunks = moto_direct.call(direct, environ, start_response)
+                else:
+                    chunks = self._app_for(service, region, environ)(environ, start_response)
                 try:
                     body = b"".join(chunks)
                 finally:

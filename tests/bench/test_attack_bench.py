@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.bench.attack_plan import Attack, AttackKind, Party, forged_id, plan
-from harness.bench.attacks import drive, summary
+from harness.bench.attacks import MAX_WARMUP_ROUNDS, drive, summary, warm_up
 
 POOLED = "http://127.0.0.1:9/restapis/pooled/prod/_user_request_"
 ADMIN = "http://127.0.0.1:9/restapis/admin/prod/_user_request_"
@@ -107,6 +107,7 @@ def test_the_driver_stops_at_the_attempt_bound_and_reports_each_leak(app: str) -
     assert result["leaked"] is True and result["not_refused_examples"][0]["path"] == "/leak"
     assert result["p50_ms"] > 0 and result["p95_ms"] >= result["p50_ms"]
     assert set(result["p50_ms_by_kind"]) == {"replay-id"}
+    assert result["unthrottled_per_s"] == result["attempts_per_s"]  # no 429 here
 
 
 def test_the_driver_stops_at_the_time_bound(app: str) -> None:
@@ -125,6 +126,7 @@ def test_bench_attacks_through_the_gateway_finds_no_leak_in_the_reference_saas(t
     out = tmp_path / "attacks.json"
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "bench", "attacks", "--attempts", "120",
                            "--seconds", "60", "--concurrency", "2", "--attack-tiers", "basic=1,platinum=1",
+                           "--warmup-seconds", "0",
                            "--json", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
@@ -135,3 +137,30 @@ def test_bench_attacks_through_the_gateway_finds_no_leak_in_the_reference_saas(t
     assert set(result["run"]["by_kind"]) == {k.value for k in AttackKind}
     got = result["summary"]
     assert got["attempts_per_s"] > 0 and got["p95_ms"] >= got["p50_ms"]
+    assert got["cpu_ms_per_attempt"] > 0 and got["cold_starts_in_run"] >= 0
+    assert got["unthrottled_per_s"] <= got["attempts_per_s"] and result["warmup"]["rounds"] >= 1
+
+
+def test_the_warm_up_repeats_rounds_until_one_starts_no_environment(app: str) -> None:
+    """Rounds go on while the cold-start count grows, and stop at the first round that adds none."""
+    counts = iter([0, 3, 5, 5])
+    attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
+    tally, elapsed, rounds = warm_up(app, attacks, lambda: next(counts), attempts=10, seconds=30,
+                                     concurrency=2, min_seconds=0)
+    assert rounds == 3 and sum(tally.verdicts.values()) == 30 and elapsed > 0
+
+
+def test_the_warm_up_lasts_its_minimum_time_even_without_cold_starts(app: str) -> None:
+    """No round starts an environment, yet rounds go on until the minimum time (an authorizer TTL)."""
+    attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
+    _, elapsed, rounds = warm_up(app, attacks, lambda: 0, attempts=5, seconds=30, concurrency=1,
+                                 min_seconds=0.3)
+    assert elapsed >= 0.3 and rounds > 1
+
+
+def test_the_warm_up_gives_up_after_its_round_limit(app: str) -> None:
+    counter = iter(range(100))
+    attacks = [Attack(AttackKind.REPLAY_ID, "a", "b", "GET", "/ok", {}, None, ())]
+    _, _, rounds = warm_up(app, attacks, lambda: next(counter), attempts=2, seconds=30, concurrency=1,
+                           min_seconds=0)
+    assert rounds == MAX_WARMUP_ROUNDS
