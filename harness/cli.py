@@ -182,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     mu.add_argument("--workers", type=int, default=1, help="mutants run at once (default 1)")
     mu.add_argument("--skip-clean", action="store_true", help="do not run the clean stack first")
     mu.add_argument("--pytest-arg", action="append", metavar="ARG", help="extra pytest argument (repeatable)")
+    mu.add_argument("--flips", action="store_true",
+                    help="the mutants with a '# fault:' header: each must pass every suite but its fault "
+                         "scenario and be caught by it; the clean stack must pass the fault scenarios")
     mu.add_argument("--json", metavar="PATH", help="write the per-mutant report here")
     mu.set_defaults(func=_lazy("mutants", "cmd_mutants"))
     return parser
