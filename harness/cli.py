@@ -153,6 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--flood-tier", help="noisy-neighbour: the flooding tenant's tier (default the last)")
     ld.add_argument("--offer", type=float, default=2.0,
                     help="offered rate as a multiple of the plan (default 2)")
+    ld.add_argument("--tier-offer", action="append", metavar="TIER=FACTOR",
+                    help="usage-plans: this tier's own multiple of its plan, e.g. basic=0.5 (repeatable); "
+                         "a tier offered at most its plan must keep its success rate")
+    ld.add_argument("--plan-scale", type=float, default=1.0,
+                    help="a scaled run for a machine that cannot carry the full rates: every onboarded "
+                         "tenant's usage plan throttle times this (0-1] for the run, put back afterwards")
+    ld.add_argument("--max-environments", type=int, default=64,
+                    help="Lambda environments of the target this command starts (default 64; with --state "
+                         "start `up --max-environments` yourself)")
     ld.add_argument("--max-rps", type=float, default=2000.0, help="refuse plans offering more in all")
     ld.add_argument("--processes", type=int, default=1, help="Locust worker processes (its --processes)")
     ld.add_argument("--locustfiles", default="loadtests",

@@ -27,6 +27,7 @@ class FlipResult:
     fault_seconds: float = 0.0
     latent_without_fault: bool = False
     found_without_fault: list[str] = field(default_factory=list)
+    without_fault_output: str = ""  # pytest's last lines when a suite without the fault caught it
     without_fault_seconds: float = 0.0
     error: str | None = None
 
@@ -85,6 +86,7 @@ def run_flip(mutant: Mutant, opts: RunOptions, fault_files: Sequence[str]) -> Fl
                              stop_first=not opts.full)
         result.without_fault_seconds = round(time.monotonic() - t0, 2)
         result.found_without_fault = list(without.failed)
+        result.without_fault_output = without.output[-2500:] if without.failed else ""
         result.latent_without_fault = not without.failed
     return result
 
