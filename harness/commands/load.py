@@ -25,6 +25,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     opts = LoadOptions(scenario=args.scenario, duration_s=args.duration,
                        tiers=tuple(t for t in (args.tiers or "").split(",") if t), flood_tier=args.flood_tier,
                        offer=args.offer, tier_offers=tier_offers, plan_scale=args.plan_scale,
+                       per_user_rps=args.rps_per_user,
                        max_rps=args.max_rps,
                        processes=args.processes, locustfiles=Path(args.locustfiles),
                        allow_remote=args.allow_remote)
@@ -110,7 +111,7 @@ def _prepare_only(opts: Any, target: Any, adapter: Any) -> int:
     plan, _ = build_plan(adapter, opts.scenario, target.endpoint, opts.duration_s,
                          offers(opts.scenario, opts.tiers or adapter.tiers, opts.flood_tier, opts.offer,
                                 dict(opts.tier_offers)),
-                         opts.max_rps)
+                         opts.max_rps, per_user_rps=opts.per_user_rps)
     DEFAULT_PLAN.parent.mkdir(parents=True, exist_ok=True)
     DEFAULT_PLAN.write_text(plan.to_json())
     users = sum(t.users for t in plan.tenants)

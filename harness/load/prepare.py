@@ -52,9 +52,9 @@ class Scaler(Protocol):
     def apply(self, plans: list[tuple[str, float, int]]) -> None: ...
 
 
-def users_for_rate(offered_rps: float) -> int:
-    """Locust users that offer `offered_rps` at PER_USER_RPS each."""
-    return max(1, min(MAX_USERS, math.ceil(offered_rps / PER_USER_RPS)))
+def users_for_rate(offered_rps: float, per_user: float = PER_USER_RPS) -> int:
+    """Locust users that offer `offered_rps` at `per_user` requests/s each."""
+    return max(1, min(MAX_USERS, math.ceil(offered_rps / per_user)))
 
 
 def _own_item(adapter: SaasAdapter, resource: ResourceSpec, tenant: Tenant, token: str) -> str:
@@ -71,7 +71,8 @@ def _writer(adapter: SaasAdapter) -> str:
 
 
 def build_plan(adapter: SaasAdapter, scenario: Scenario, host: str, duration_s: float, wanted: list[Offer],
-               max_rps: float, scale: Scaler | None = None) -> tuple[LoadPlan, list[Tenant]]:
+               max_rps: float, scale: Scaler | None = None,
+               per_user_rps: float = PER_USER_RPS) -> tuple[LoadPlan, list[Tenant]]:
     """Tenants onboarded, users signed in, rates capped so the whole offer stays under `max_rps`;
     with `scale`, every plan's throttle is scaled first and offers follow the scaled plan."""
     resource: ResourceSpec = adapter.resources()[0]
@@ -94,7 +95,8 @@ def build_plan(adapter: SaasAdapter, scenario: Scenario, host: str, duration_s: 
     tenants: list[LoadTenant] = []
     for i, (o, tenant, plan) in enumerate(zip(wanted, made, plans, strict=True)):
         rate, burst = scaled(plan.rate, plan.burst, factor) if factor != 1.0 else (plan.rate, plan.burst)
-        tokens = [adapter.sign_in(tenant, writer).token for _ in range(o.tokens)]
+        tokens = [adapter.sign_in(tenant, writer).token for _ in range(o.tokens + 1)]
+        warm_token = tokens.pop()
         base = adapter.api_base(tenant)
         offered = rate * o.factor
         item = _own_item(adapter, resource, tenant, tokens[0])
@@ -103,8 +105,8 @@ def build_plan(adapter: SaasAdapter, scenario: Scenario, host: str, duration_s: 
             read_url=resource.read.url(base, **{resource.id_param: item}),
             create_url=resource.create.url(base),
             create_body=dict(resource.sample), plan_rps=rate, plan_burst=burst,
-            offered_rps=offered, users=users_for_rate(offered), plan_quota=plan.quota,
-            plan_scale=factor, unscaled_plan_rps=plan.rate))
+            offered_rps=offered, users=users_for_rate(offered, per_user_rps), plan_quota=plan.quota,
+            plan_scale=factor, unscaled_plan_rps=plan.rate, warm_token=warm_token))
     total = sum(t.offered_rps for t in tenants)
     if total > max_rps:
         raise SystemExit(f"the scenario offers {total:.0f} requests/s in all, above --max-rps {max_rps:.0f}")

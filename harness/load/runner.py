@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.load.plan import MARKER, PLAN_ENV, LoadPlan, LoadTenant, Scenario
-from harness.load.prepare import build_plan, offers
+from harness.load.prepare import PER_USER_RPS, build_plan, offers
 from harness.load.results import check, read_csv
 from harness.load.scale import PlanScaler
 from harness.suites.adapter import RawTable, SaasAdapter, Target, Tenant
@@ -39,6 +39,7 @@ class LoadOptions:
     offer: float = 2.0
     tier_offers: tuple[tuple[str, float], ...] = ()  # per-tier factors that replace `offer`
     plan_scale: float = 1.0  # below 1: a scaled run (every plan's throttle times this, put back after)
+    per_user_rps: float = PER_USER_RPS  # what one Locust user offers (it waits for each answer)
     max_rps: float = 2000.0
     processes: int = 1
     locustfiles: Path = Path("loadtests")
@@ -111,9 +112,10 @@ _NO_QUOTA = (401, 403, 429)  # refused before the usage plan counts the request 
 
 
 def warm_up(plan: LoadPlan) -> dict[str, int]:
-    """Each tenant's users at once before any decision is cached, so as many authorizer and function
-    environments start as the run keeps busy (as a cache expiry mid-run also invokes the authorizer
-    once per waiting request), then every token once; the requests each key spent of its quota."""
+    """Each tenant's users at once with a token never authorised (its warm token), so every request
+    misses the authorizer cache and as many authorizer and function environments start as the run
+    keeps busy (a cached decision that expires mid-run invokes the authorizer once per waiting
+    request, as API Gateway does), then every token once; the requests each key spent of its quota."""
     import urllib3
 
     http = urllib3.PoolManager(maxsize=WARM_CONCURRENCY, timeout=urllib3.Timeout(total=120.0))
@@ -127,7 +129,8 @@ def warm_up(plan: LoadPlan) -> dict[str, int]:
 
     with ThreadPoolExecutor(max_workers=WARM_CONCURRENCY) as pool:
         for t in plan.tenants:
-            list(pool.map(lambda _i, t=t: get(t, t.tokens[0]), range(min(t.users, WARM_CONCURRENCY))))
+            first = t.warm_token or t.tokens[0]
+            list(pool.map(lambda _i, t=t, first=first: get(t, first), range(min(t.users, WARM_CONCURRENCY))))
     for t in plan.tenants:
         for token in t.tokens:
             get(t, token)
@@ -151,6 +154,8 @@ def run(opts: LoadOptions, target: Target, adapter: SaasAdapter,
     stray = [t for t, _ in opts.tier_offers if t not in tiers]
     if stray:
         raise LoadRefused(f"--tier-offer names tiers not in the run: {', '.join(stray)}")
+    if not 0 < opts.per_user_rps <= 1000:
+        raise LoadRefused(f"--rps-per-user {opts.per_user_rps}: must be above 0 and at most 1000")
     if not 0 < opts.plan_scale <= 1:
         raise LoadRefused(f"--plan-scale {opts.plan_scale}: must be above 0 and at most 1")
     scaler = PlanScaler(_root_apigateway(target), opts.plan_scale) if opts.plan_scale != 1 else None
@@ -159,7 +164,8 @@ def run(opts: LoadOptions, target: Target, adapter: SaasAdapter,
     try:
         plan, tenants = build_plan(adapter, opts.scenario, target.endpoint, opts.duration_s,
                                    offers(opts.scenario, tuple(tiers), opts.flood_tier, opts.offer,
-                                          dict(opts.tier_offers)), opts.max_rps, scaler)
+                                          dict(opts.tier_offers)), opts.max_rps, scaler,
+                                   opts.per_user_rps)
         return _measure(opts, target, adapter, plan, tenants, progress, tick)
     finally:
         if scaler is not None:
@@ -189,7 +195,9 @@ def _measure(opts: LoadOptions, target: Target, adapter: SaasAdapter, plan: Load
     offered = sum(t.offered_rps for t in plan.tenants)
     progress(f"locust: {sum(t.users for t in plan.tenants)} users, {offered:.0f} requests/s offered "
              f"for {opts.duration_s:.0f} s")
+    lambda_before = lambda_counters(target)
     prefix, seconds = run_locust(plan, plan_file, opts, out, tick)
+    lambda_during = _delta(lambda_before, lambda_counters(target))
     results = read_csv(prefix, plan)
     after = _stored(oracle, adapter, tenants)
     new = {k: [m for m in after[k] if m.startswith("load-")] for k in after}
@@ -200,4 +208,32 @@ def _measure(opts: LoadOptions, target: Target, adapter: SaasAdapter, plan: Load
             "tenants": [{**{k: v for k, v in t.__dict__.items() if k != "tokens"},
                          "tokens": len(t.tokens), **results[t.name].__dict__,
                          "succeeded": results[t.name].succeeded} for t in plan.tenants],
-            "checks": checks, "ok": all(c["ok"] for c in checks)}
+            "lambda_during_run": lambda_during, "checks": checks, "ok": all(c["ok"] for c in checks)}
+
+
+_LAMBDA_COUNTERS = ("invocations", "cold_starts", "evictions", "throttles", "environments_peak")
+
+
+def lambda_counters(target: Target) -> dict[str, int]:
+    """The target's Lambda counters (cold starts, evictions, throttles), empty when it has none."""
+    import json
+    import urllib.request
+
+    if target.state.get("aws"):
+        return {}
+    try:
+        with urllib.request.urlopen(target.endpoint.rstrip("/") + "/_harness/metrics", timeout=10) as r:
+            found = json.loads(r.read()).get("lambda", {})
+    except (OSError, ValueError):
+        return {}
+    out = {k: int(found.get(k, 0)) for k in _LAMBDA_COUNTERS}
+    for name, fn in found.get("functions", {}).items():
+        out[f"cold_starts {name}"] = int(fn.get("cold_starts", 0))
+    return out
+
+
+def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """What happened in the window (functions with no cold start left out); the environment peak as
+    it stood at the end."""
+    out = {k: v if k == "environments_peak" else v - before.get(k, 0) for k, v in after.items()}
+    return {k: v for k, v in out.items() if not (k.startswith("cold_starts ") and v == 0)}
