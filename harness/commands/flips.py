@@ -41,6 +41,9 @@ def cmd_flips(args: argparse.Namespace, mutants: list[Mutant], opts: RunOptions)
             print(f"{r.id}: ERROR ({r.error})", flush=True)
             return
         without = ("not caught" if r.latent_without_fault else f"CAUGHT by {r.found_without_fault[0]}")
+        if r.unconfirmed_without_fault:
+            without += (f" (failed once, not reproduced on the mutant or failing on the clean stack too: "
+                        f"{', '.join(r.unconfirmed_without_fault)})")
         withf = f"caught by {r.caught_by}" if r.caught_with_fault else "NOT caught"
         verdict = "flipped" if r.flipped else "NOT flipped"
         print(f"{r.id} [{r.fault}]: without the fault {without} ({r.without_fault_seconds}s); "

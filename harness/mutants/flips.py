@@ -26,8 +26,9 @@ class FlipResult:
     caught_by: str | None = None
     fault_seconds: float = 0.0
     latent_without_fault: bool = False
-    found_without_fault: list[str] = field(default_factory=list)
-    without_fault_output: str = ""  # pytest's last lines when a suite without the fault caught it
+    found_without_fault: list[str] = field(default_factory=list)  # the mutant's own, confirmed
+    without_fault_output: str = ""  # pytest's last lines when a suite without the fault failed
+    unconfirmed_without_fault: list[str] = field(default_factory=list)  # failed once, not the mutant's
     without_fault_seconds: float = 0.0
     error: str | None = None
 
@@ -84,11 +85,27 @@ def run_flip(mutant: Mutant, opts: RunOptions, fault_files: Sequence[str]) -> Fl
         t0 = time.monotonic()
         without = run_pytest(suites_without(opts.suites, fault_files), opts, stack, Path(tmp),
                              stop_first=not opts.full)
-        result.without_fault_seconds = round(time.monotonic() - t0, 2)
-        result.found_without_fault = list(without.failed)
         result.without_fault_output = without.output[-2500:] if without.failed else ""
-        result.latent_without_fault = not without.failed
+        confirmed = confirm(list(without.failed), opts, stack, Path(tmp)) if without.failed else []
+        result.found_without_fault = confirmed
+        result.unconfirmed_without_fault = [t for t in without.failed if t not in confirmed]
+        result.without_fault_seconds = round(time.monotonic() - t0, 2)
+        result.latent_without_fault = not confirmed
     return result
+
+
+def confirm(failed: list[str], opts: RunOptions, mutant_stack: Path, work: Path) -> list[str]:
+    """The failures that are the mutant's: failing again on the mutant and passing on the clean stack.
+    A test that fails on the clean stack too (or passes on a second try) failed for another reason,
+    such as a machine too busy to answer within API Gateway's 29 s."""
+    again = run_pytest(failed, opts, mutant_stack, work, stop_first=False)
+    still = [t for t in failed if t in again.failed]
+    if not still:
+        return []
+    clean_dir = work / "clean"
+    clean_dir.mkdir(exist_ok=True)
+    on_clean = run_pytest(still, opts, copy_stack(opts.stack, clean_dir), clean_dir, stop_first=False)
+    return [t for t in still if t not in on_clean.failed]
 
 
 def run_clean_faults(opts: RunOptions, fault_files: Sequence[str]) -> SuiteRun:
