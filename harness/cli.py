@@ -159,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--plan-scale", type=float, default=1.0,
                     help="a scaled run for a machine that cannot carry the full rates: every onboarded "
                          "tenant's usage plan throttle times this (0-1] for the run, put back afterwards")
-    ld.add_argument("--rps-per-user", type=float, default=5.0,
-                    help="requests/s one Locust user offers (default 5: a user waits for each answer, so "
+    ld.add_argument("--rps-per-user", type=float, default=10.0,
+                    help="requests/s one Locust user offers (default 10: a user waits for each answer, so "
                          "it offers at most 1/latency; fewer, faster users need fewer Lambda environments)")
     ld.add_argument("--max-environments", type=int, default=128,
                     help="Lambda environments of the target this command starts (default 128; with --state "

@@ -12,9 +12,9 @@ from harness.load.scale import scaled
 from harness.suites.adapter import ResourceSpec, SaasAdapter, Tenant, UsagePlanInfo
 
 # Requests/s one Locust user offers: its next request waits for the answer, so a user offers at most
-# 1/latency; 5/s leaves 200 ms a request, what a busy 2-core machine answers in. Users keep at most
-# one request each in flight, so they also bound the Lambda environments a tenant keeps busy.
-PER_USER_RPS = 5.0
+# 1/latency; 10/s leaves 100 ms a request. Users keep at most one request each in flight, so they
+# also bound the Lambda environments a tenant keeps busy (an authorizer's and a function's each).
+PER_USER_RPS = 10.0
 MAX_USERS = 160
 
 

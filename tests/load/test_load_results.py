@@ -129,7 +129,7 @@ def test_usage_plans_take_a_factor_per_tier_and_a_tier_within_its_plan_is_quiet(
 
 
 def test_users_offer_their_rate_a_few_requests_each() -> None:
-    assert users_for_rate(600) == 120 and users_for_rate(600, 50) == 12
+    assert users_for_rate(600) == 60 and users_for_rate(600, 50) == 12
     assert users_for_rate(0.5) == 1 and users_for_rate(100_000) == 160
 
 
