@@ -108,7 +108,7 @@ def test_the_fault_header_is_optional_and_read_from_the_catalog(project: Path) -
     found = {m.id: m.fault for m in load_catalog(project / "bugs")}
     assert found == {"latent": "demo:Fault", "loud": "other:Fault", "no-fault": ""}
     (project / "bugs" / "bad.diff").write_text(_diff("bad", "X").replace("# fault:", "# faults:"))
-    with pytest.raises(CatalogError, match="unknown header field 'faults'.*fault"):
+    with pytest.raises(CatalogError, match=r"unknown header field 'faults'.*fault"):
         load_catalog(project / "bugs")
 
 
