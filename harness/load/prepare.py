@@ -99,7 +99,7 @@ def build_plan(adapter: SaasAdapter, scenario: Scenario, host: str, duration_s: 
         warm_token = tokens.pop()
         base = adapter.api_base(tenant)
         offered = rate * o.factor
-        item = _own_item(adapter, resource, tenant, tokens[0])
+        item = _own_item(adapter, resource, tenant, warm_token)  # the run's tokens stay unused until warm-up
         tenants.append(LoadTenant(
             name=f"{o.role}-{o.tier}-{i}", tenant_id=tenant.id, tier=o.tier, role=o.role, tokens=tokens,
             read_url=resource.read.url(base, **{resource.id_param: item}),
