@@ -155,6 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("--flood-tier", help="noisy-neighbour: the flooding tenant's tier (default the last)")
     ld.add_argument("--offer", type=float, default=2.0,
                     help="offered rate as a multiple of the plan (default 2)")
+    ld.add_argument("--tier-offer", action="append", metavar="TIER=FACTOR",
+                    help="usage-plans: this tier's own multiple of its plan, e.g. basic=0.5 (repeatable); "
+                         "a tier offered at most its plan must keep its success rate")
+    ld.add_argument("--plan-scale", type=float, default=1.0,
+                    help="a scaled run for a machine that cannot carry the full rates: every onboarded "
+                         "tenant's usage plan throttle times this (0-1] for the run, put back afterwards")
+    ld.add_argument("--rps-per-user", type=float, default=10.0,
+                    help="requests/s one Locust user offers (default 10: a user waits for each answer, so "
+                         "it offers at most 1/latency; fewer, faster users need fewer Lambda environments)")
+    ld.add_argument("--max-environments", type=int, default=128,
+                    help="Lambda environments of the target this command starts (default 128; with --state "
+                         "start `up --max-environments` yourself)")
     ld.add_argument("--max-rps", type=float, default=2000.0, help="refuse plans offering more in all")
     ld.add_argument("--processes", type=int, default=1, help="Locust worker processes (its --processes)")
     ld.add_argument("--locustfiles", default="loadtests",
@@ -184,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     mu.add_argument("--workers", type=int, default=1, help="mutants run at once (default 1)")
     mu.add_argument("--skip-clean", action="store_true", help="do not run the clean stack first")
     mu.add_argument("--pytest-arg", action="append", metavar="ARG", help="extra pytest argument (repeatable)")
+    mu.add_argument("--flips", action="store_true",
+                    help="the mutants with a '# fault:' header: each must pass every suite but its fault "
+                         "scenario and be caught by it; the clean stack must pass the fault scenarios")
     mu.add_argument("--json", metavar="PATH", help="write the per-mutant report here")
     mu.set_defaults(func=_lazy("mutants", "cmd_mutants"))
     return parser

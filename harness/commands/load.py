@@ -17,10 +17,18 @@ def cmd_load(args: argparse.Namespace) -> int:
     from harness.suites.adapter import Target
     from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
 
+    try:
+        tier_offers = parse_tier_offers(args.tier_offer or [])
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     opts = LoadOptions(scenario=args.scenario, duration_s=args.duration,
                        tiers=tuple(t for t in (args.tiers or "").split(",") if t), flood_tier=args.flood_tier,
-                       offer=args.offer, max_rps=args.max_rps, processes=args.processes,
-                       locustfiles=Path(args.locustfiles), allow_remote=args.allow_remote)
+                       offer=args.offer, tier_offers=tier_offers, plan_scale=args.plan_scale,
+                       per_user_rps=args.rps_per_user,
+                       max_rps=args.max_rps,
+                       processes=args.processes, locustfiles=Path(args.locustfiles),
+                       allow_remote=args.allow_remote)
     adapter = load_adapter_class(args.adapter or DEFAULT_ADAPTER)()
     try:
         if args.state:
@@ -32,6 +40,10 @@ def cmd_load(args: argparse.Namespace) -> int:
                             str(state.get("account", "000000000000")), None, state, Path(args.state).parent)
             adapter.attach(target)
             if args.prepare_only:
+                if opts.plan_scale != 1:
+                    print("error: --plan-scale needs a run to put the plans back after; not with "
+                          "--prepare-only", file=sys.stderr)
+                    return 2
                 return _prepare_only(opts, target, adapter)
             return _finish(args, _run(run, opts, target, adapter))
         if args.prepare_only:
@@ -41,7 +53,8 @@ def cmd_load(args: argparse.Namespace) -> int:
 
         with tempfile.TemporaryDirectory(prefix="saas-load-target-") as tmp:
             err.print("Starting the embedded target and deploying the SaaS under test ...")
-            with EmbeddedTarget(TargetOptions(port=0, work_dir=Path(tmp))) as embedded:
+            options = TargetOptions(port=0, work_dir=Path(tmp), max_environments=args.max_environments)
+            with EmbeddedTarget(options) as embedded:
                 info = embedded.describe()
                 target = Target(embedded.endpoint, str(info["region"]), str(info["account"]), embedded, info,
                                 Path(tmp))
@@ -52,6 +65,21 @@ def cmd_load(args: argparse.Namespace) -> int:
         return 2
     finally:
         adapter.close()
+
+
+def parse_tier_offers(values: list[str]) -> tuple[tuple[str, float], ...]:
+    """`TIER=FACTOR` pairs; a malformed one or a factor that is not positive is a ValueError."""
+    out: list[tuple[str, float]] = []
+    for value in values:
+        tier, sep, factor = value.partition("=")
+        try:
+            number = float(factor)
+        except ValueError:
+            number = -1.0
+        if not sep or not tier.strip() or not number > 0:
+            raise ValueError(f"--tier-offer {value!r}: expected TIER=FACTOR with a positive factor")
+        out.append((tier.strip(), number))
+    return tuple(out)
 
 
 def _run(run: Any, opts: Any, target: Any, adapter: Any) -> dict[str, Any]:
@@ -81,8 +109,9 @@ def _prepare_only(opts: Any, target: Any, adapter: Any) -> int:
     from harness.load.prepare import build_plan, offers
 
     plan, _ = build_plan(adapter, opts.scenario, target.endpoint, opts.duration_s,
-                         offers(opts.scenario, opts.tiers or adapter.tiers, opts.flood_tier, opts.offer),
-                         opts.max_rps)
+                         offers(opts.scenario, opts.tiers or adapter.tiers, opts.flood_tier, opts.offer,
+                                dict(opts.tier_offers)),
+                         opts.max_rps, per_user_rps=opts.per_user_rps)
     DEFAULT_PLAN.parent.mkdir(parents=True, exist_ok=True)
     DEFAULT_PLAN.write_text(plan.to_json())
     users = sum(t.users for t in plan.tenants)

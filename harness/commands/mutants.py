@@ -27,6 +27,10 @@ def cmd_mutants(args: argparse.Namespace) -> int:
         return 2
     opts = RunOptions(Path(args.stack).resolve(), suites, args.adapter, args.full,
                       pytest_args=tuple(args.pytest_arg or ()))
+    if getattr(args, "flips", False):
+        from harness.commands.flips import cmd_flips
+
+        return cmd_flips(args, mutants, opts)
     report: dict[str, Any] = {"catalog": str(args.catalog), "stack": str(args.stack), "full": args.full}
     started = time.monotonic()
     if not args.skip_clean:

@@ -34,6 +34,10 @@ class LoadTenant:
     offered_rps: float
     users: int
     write_share: float = 0.1  # of its requests, creates (counted against the raw table afterwards)
+    plan_quota: int | None = None  # requests the key may make in its quota period (None: no quota)
+    plan_scale: float = 1.0  # a scaled run: plan_rps and plan_burst are the plan's times this
+    unscaled_plan_rps: float | None = None  # the plan's own rate, before scaling
+    warm_token: str = ""  # a token used only by the warm-up, so its first requests all miss the cache
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from harness.load.plan import LoadPlan, LoadTenant
 
 ADMITTED_TOLERANCE = 0.10  # admitted rate within +-10% of what the plan admits
+SENT_MIN = 0.90  # of the offered rate, what Locust must really send for the run to show anything
 QUIET_SUCCESS_MIN = 0.99
 
 
@@ -62,25 +63,36 @@ def read_csv(prefix: Path, plan: LoadPlan) -> dict[str, TenantResult]:
     return out
 
 
-def expected_admitted(t: LoadTenant, seconds: float) -> float:
-    """Requests a token bucket (burst, then rate) admits in `seconds`, capped by what was offered."""
-    return min(t.offered_rps * seconds, t.plan_burst + t.plan_rps * seconds)
+def expected_admitted(t: LoadTenant, seconds: float, quota_spent: int = 0) -> float:
+    """Requests a token bucket (burst, then rate) admits in `seconds`, capped by what was offered and
+    by what is left of the key's quota (`quota_spent` already used this period)."""
+    bucket = min(t.offered_rps * seconds, t.plan_burst + t.plan_rps * seconds)
+    if t.plan_quota is None:
+        return bucket
+    return min(bucket, float(max(0, t.plan_quota - quota_spent)))
 
 
 def check(plan: LoadPlan, results: dict[str, TenantResult], seconds: float,
-          stored: dict[str, int], distinct_stored: dict[str, int] | None = None) -> list[dict[str, Any]]:
+          stored: dict[str, int], distinct_stored: dict[str, int] | None = None,
+          quota_spent: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """Every check of the run: admitted rate per key, no 5xx, quiet tenants served, writes stored once."""
     checks: list[dict[str, Any]] = []
     distinct_stored = distinct_stored or {}
     for t in plan.tenants:
         r = results[t.name]
+        sent = r.requests / seconds if seconds > 0 else 0.0
+        checks.append({"check": "the offered rate was sent", "tenant": t.name,
+                       "ok": sent >= SENT_MIN * t.offered_rps, "sent_rps": round(sent, 1),
+                       "offered_rps": t.offered_rps, "users": t.users})
         if t.offered_rps > t.plan_rps * (1 + ADMITTED_TOLERANCE):
-            want = expected_admitted(t, seconds)
+            want = expected_admitted(t, seconds, (quota_spent or {}).get(t.name, 0))
             got = r.succeeded
             checks.append({"check": "admitted within 10% of the plan", "tenant": t.name,
                            "ok": abs(got - want) <= ADMITTED_TOLERANCE * want,
                            "admitted": got, "expected": round(want), "admitted_rps": round(got / seconds, 1),
-                           "plan_rps": t.plan_rps, "offered_rps": t.offered_rps})
+                           "plan_rps": t.plan_rps, "offered_rps": t.offered_rps,
+                           "sent_rps": round(r.requests / seconds, 1), "throttled": r.throttled,
+                           "p50_ms": r.p50_ms, "p95_ms": r.p95_ms})
         if t.role == "quiet":
             share = r.succeeded / max(1, r.requests)
             checks.append({"check": "quiet tenant keeps its success rate", "tenant": t.name,

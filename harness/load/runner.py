@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.load.plan import MARKER, PLAN_ENV, LoadPlan, Scenario
-from harness.load.prepare import build_plan, offers
+from harness.load.plan import MARKER, PLAN_ENV, LoadPlan, LoadTenant, Scenario
+from harness.load.prepare import PER_USER_RPS, build_plan, offers
 from harness.load.results import check, read_csv
+from harness.load.scale import PlanScaler
 from harness.suites.adapter import RawTable, SaasAdapter, Target, Tenant
 from harness.suites.helpers import Oracle
 
@@ -36,6 +37,9 @@ class LoadOptions:
     tiers: tuple[str, ...] = ()
     flood_tier: str | None = None
     offer: float = 2.0
+    tier_offers: tuple[tuple[str, float], ...] = ()  # per-tier factors that replace `offer`
+    plan_scale: float = 1.0  # below 1: a scaled run (every plan's throttle times this, put back after)
+    per_user_rps: float = PER_USER_RPS  # what one Locust user offers (it waits for each answer)
     max_rps: float = 2000.0
     processes: int = 1
     locustfiles: Path = Path("loadtests")
@@ -103,23 +107,40 @@ def run_locust(plan: LoadPlan, plan_file: Path, opts: LoadOptions, out_dir: Path
     return prefix, min(seconds, plan.duration_s)
 
 
-def warm_up(plan: LoadPlan) -> None:
-    """Every token once (authorizer decisions cached), then each tenant's users at once (environments
-    started), so Locust's window measures the plan and not cold starts."""
+WARM_CONCURRENCY = 32
+_NO_QUOTA = (401, 403, 429)  # refused before the usage plan counts the request (or by its throttle)
+
+
+def warm_up(plan: LoadPlan) -> dict[str, int]:
+    """Each tenant's users at once with a token never authorised (its warm token), so every request
+    misses the authorizer cache and as many authorizer environments start as the run keeps busy (a
+    cached decision that expires mid-run invokes the authorizer once per waiting request, as API
+    Gateway does); the same burst again, now cached, so as many function environments start; then
+    each of the run's tokens once, their first use, so their decisions are cached just before the
+    window and do not expire in it when it is shorter than the authorizer's TTL. Returns the
+    requests each key spent of its quota."""
     import urllib3
 
-    http = urllib3.PoolManager(maxsize=16, timeout=urllib3.Timeout(total=120.0))
+    http = urllib3.PoolManager(maxsize=WARM_CONCURRENCY, timeout=urllib3.Timeout(total=120.0))
+    spent: dict[str, int] = {t.name: 1 for t in plan.tenants}  # the item its reads fetch, created by prepare
 
-    def get(url: str, token: str) -> None:
-        http.request("GET", url, headers={"Authorization": f"Bearer {token}"}, retries=False)
+    def get(t: LoadTenant, token: str) -> None:
+        status = http.request("GET", t.read_url, headers={"Authorization": f"Bearer {token}"},
+                              retries=False).status
+        if status not in _NO_QUOTA:
+            spent[t.name] += 1
 
+    with ThreadPoolExecutor(max_workers=WARM_CONCURRENCY) as pool:
+        for t in plan.tenants:
+            first = t.warm_token or t.tokens[0]
+            width = range(min(t.users, WARM_CONCURRENCY))
+            for _ in range(2):  # the second burst, cached, starts all function environments at once
+                list(pool.map(lambda _i, t=t, first=first: get(t, first), width))
     for t in plan.tenants:
         for token in t.tokens:
-            get(t.read_url, token)
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        for t in plan.tenants:
-            list(pool.map(lambda _i, t=t: get(t.read_url, t.tokens[0]), range(min(t.users, 16))))
+            get(t, token)
     time.sleep(max((t.plan_burst / t.plan_rps for t in plan.tenants), default=0.0))  # buckets refill
+    return spent
 
 
 def run(opts: LoadOptions, target: Target, adapter: SaasAdapter,
@@ -133,9 +154,41 @@ def run(opts: LoadOptions, target: Target, adapter: SaasAdapter,
     unknown = [t for t in tiers if t not in adapter.tiers]
     if unknown:
         raise LoadRefused(f"unknown tiers {', '.join(unknown)}; the app has {', '.join(adapter.tiers)}")
-    progress("onboarding tenants and signing users in")
-    plan, tenants = build_plan(adapter, opts.scenario, target.endpoint, opts.duration_s,
-                               offers(opts.scenario, tuple(tiers), opts.flood_tier, opts.offer), opts.max_rps)
+    if opts.tier_offers and opts.scenario != "usage-plans":
+        raise LoadRefused("--tier-offer applies to the usage-plans scenario only")
+    stray = [t for t, _ in opts.tier_offers if t not in tiers]
+    if stray:
+        raise LoadRefused(f"--tier-offer names tiers not in the run: {', '.join(stray)}")
+    if not 0 < opts.per_user_rps <= 1000:
+        raise LoadRefused(f"--rps-per-user {opts.per_user_rps}: must be above 0 and at most 1000")
+    if not 0 < opts.plan_scale <= 1:
+        raise LoadRefused(f"--plan-scale {opts.plan_scale}: must be above 0 and at most 1")
+    scaler = PlanScaler(_root_apigateway(target), opts.plan_scale) if opts.plan_scale != 1 else None
+    progress("onboarding tenants and signing users in" +
+             (f"; usage plans scaled x{opts.plan_scale} (a scaled run)" if scaler else ""))
+    try:
+        plan, tenants = build_plan(adapter, opts.scenario, target.endpoint, opts.duration_s,
+                                   offers(opts.scenario, tuple(tiers), opts.flood_tier, opts.offer,
+                                          dict(opts.tier_offers)), opts.max_rps, scaler,
+                                   opts.per_user_rps)
+        return _measure(opts, target, adapter, plan, tenants, progress, tick)
+    finally:
+        if scaler is not None:
+            scaler.restore()
+
+
+def _root_apigateway(target: Target) -> Any:
+    import boto3
+    import botocore.config
+
+    return boto3.session.Session().client(
+        "apigateway", region_name=target.region, endpoint_url=target.endpoint, aws_access_key_id="test",
+        aws_secret_access_key="test", config=botocore.config.Config(retries={"max_attempts": 2}))
+
+
+def _measure(opts: LoadOptions, target: Target, adapter: SaasAdapter, plan: LoadPlan, tenants: list[Tenant],
+             progress: Callable[[str], None], tick: Callable[[float], None]) -> dict[str, Any]:
+    """Warm up, run Locust, read its CSV and the raw tables, check."""
     oracle = Oracle(target) if not target.state.get("aws") else None
     before = _stored(oracle, adapter, tenants)
     out = opts.out_dir.resolve()
@@ -143,18 +196,49 @@ def run(opts: LoadOptions, target: Target, adapter: SaasAdapter,
     plan_file = out / "load-plan.json"
     plan_file.write_text(plan.to_json())
     progress("warming up: authorizer decisions and Lambda environments")
-    warm_up(plan)
+    spent = warm_up(plan)
     offered = sum(t.offered_rps for t in plan.tenants)
     progress(f"locust: {sum(t.users for t in plan.tenants)} users, {offered:.0f} requests/s offered "
              f"for {opts.duration_s:.0f} s")
+    lambda_before = lambda_counters(target)
     prefix, seconds = run_locust(plan, plan_file, opts, out, tick)
+    lambda_during = _delta(lambda_before, lambda_counters(target))
     results = read_csv(prefix, plan)
     after = _stored(oracle, adapter, tenants)
     new = {k: [m for m in after[k] if m.startswith("load-")] for k in after}
     stored = {k: len(after[k]) - len(before.get(k, [])) for k in after}
-    checks = check(plan, results, seconds, stored, {k: len(set(v)) for k, v in new.items()})
+    checks = check(plan, results, seconds, stored, {k: len(set(v)) for k, v in new.items()}, spent)
     return {"scenario": opts.scenario, "duration_s": round(seconds, 2), "host": target.endpoint,
+            "plan_scale": opts.plan_scale, "scaled": opts.plan_scale != 1,
             "tenants": [{**{k: v for k, v in t.__dict__.items() if k != "tokens"},
                          "tokens": len(t.tokens), **results[t.name].__dict__,
                          "succeeded": results[t.name].succeeded} for t in plan.tenants],
-            "checks": checks, "ok": all(c["ok"] for c in checks)}
+            "lambda_during_run": lambda_during, "checks": checks, "ok": all(c["ok"] for c in checks)}
+
+
+_LAMBDA_COUNTERS = ("invocations", "cold_starts", "evictions", "throttles", "environments_peak")
+
+
+def lambda_counters(target: Target) -> dict[str, int]:
+    """The target's Lambda counters (cold starts, evictions, throttles), empty when it has none."""
+    import json
+    import urllib.request
+
+    if target.state.get("aws"):
+        return {}
+    try:
+        with urllib.request.urlopen(target.endpoint.rstrip("/") + "/_harness/metrics", timeout=10) as r:
+            found = json.loads(r.read()).get("lambda", {})
+    except (OSError, ValueError):
+        return {}
+    out = {k: int(found.get(k, 0)) for k in _LAMBDA_COUNTERS}
+    for name, fn in found.get("functions", {}).items():
+        out[f"cold_starts {name}"] = int(fn.get("cold_starts", 0))
+    return out
+
+
+def _delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """What happened in the window (functions with no cold start left out); the environment peak as
+    it stood at the end."""
+    out = {k: v if k == "environments_peak" else v - before.get(k, 0) for k, v in after.items()}
+    return {k: v for k, v in out.items() if not (k.startswith("cold_starts ") and v == 0)}

@@ -13,6 +13,7 @@ from harness.mutants import patch
 
 MutantKind = Literal["diff", "python"]
 FIELDS = ("id", "description", "caught-by")
+OPTIONAL = ("fault",)  # the fault model (a fault-plan match) without which the mutant stays latent
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _HEADER = re.compile(r"#\s*([A-Za-z-]+):\s*(.*)")
 
@@ -31,6 +32,7 @@ class Mutant:
     kind: MutantKind
     path: Path
     diff: str = ""
+    fault: str = ""
 
     def plant(self, stack_dir: Path) -> None:
         """Change `stack_dir` in place; PatchError (or the mutator's own error) when it cannot."""
@@ -70,8 +72,9 @@ def parse_header(text: str, path: Path) -> dict[str, str]:
         if m is None:
             raise CatalogError(f"{path}: header line {line!r} is not '# name: value'")
         name = m.group(1).lower()
-        if name not in FIELDS:
-            raise CatalogError(f"{path}: unknown header field {name!r} (known: {', '.join(FIELDS)})")
+        if name not in FIELDS + OPTIONAL:
+            known = ", ".join(FIELDS + OPTIONAL)
+            raise CatalogError(f"{path}: unknown header field {name!r} (known: {known})")
         if name in found:
             raise CatalogError(f"{path}: header field {name!r} given twice")
         found[name] = m.group(2).strip()
@@ -97,7 +100,8 @@ def load_mutant(path: Path) -> Mutant:
             patch.parse(text)
         except patch.PatchError as exc:
             raise CatalogError(f"{path}: {exc}") from None
-        return Mutant(_check_id(head["id"], path), head["description"], head["caught-by"], "diff", path, text)
+        return Mutant(_check_id(head["id"], path), head["description"], head["caught-by"], "diff", path, text,
+                      head.get("fault", ""))
     fields, _ = _load_mutator(path)
     return Mutant(_check_id(fields["id"], path), fields["description"], fields["caught-by"], "python", path)
 

@@ -41,6 +41,7 @@ class SuiteRun:
     returncode: int
     failed: tuple[str, ...]
     output: str
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass
@@ -75,8 +76,8 @@ def node_id(case: ET.Element) -> str:
     return "::".join([("/".join(parts) + ".py") if parts and parts[0] else "?", name])
 
 
-def read_junit(path: Path) -> tuple[str, ...]:
-    """Failed and errored test node ids, in the order pytest reported them."""
+def read_junit(path: Path, outcomes: tuple[str, ...] = ("failure", "error")) -> tuple[str, ...]:
+    """Test node ids with one of `outcomes` (failed and errored by default), in pytest's order."""
     if not path.exists():
         return ()
     try:
@@ -84,7 +85,7 @@ def read_junit(path: Path) -> tuple[str, ...]:
     except ET.ParseError:
         return ()
     return tuple(node_id(case) for case in root.iter("testcase")
-                 if case.find("failure") is not None or case.find("error") is not None)
+                 if any(case.find(o) is not None for o in outcomes))
 
 
 def run_pytest(paths: Sequence[str], opts: RunOptions, stack_dir: Path, work: Path, *, stop_first: bool,
@@ -107,7 +108,8 @@ def run_pytest(paths: Sequence[str], opts: RunOptions, stack_dir: Path, work: Pa
     failed = read_junit(junit)
     if proc.returncode not in (0, 5) and not failed:  # 5: nothing collected; others: pytest itself broke
         failed = (f"<pytest exit {proc.returncode}>",)
-    return SuiteRun(proc.returncode, failed, (proc.stdout + proc.stderr)[-4000:])
+    return SuiteRun(proc.returncode, failed, (proc.stdout + proc.stderr)[-4000:],
+                    read_junit(junit, ("skipped",)))
 
 
 def first_suites(caught_by: str, suites: Sequence[Path]) -> list[str] | None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.cli.harness_process import SAAS_HARNESS, HarnessProcess, free_port
@@ -78,3 +79,26 @@ def test_locust_distributed_one_master_two_workers_on_loopback(running: HarnessP
     stats = (running.tmp / "dist_stats.csv").read_text().splitlines()
     reads = next(line for line in stats if " read" in line)
     assert int(reads.split(",")[2]) > 0, stats
+
+
+def test_a_scaled_run_is_held_to_the_scaled_plan_and_puts_the_plan_back(running: HarnessProcess) -> None:
+    """--plan-scale changes the tenants' usage plan throttle with UpdateUsagePlan for the run: the
+    gateway holds the key to the scaled token bucket, and the plan is as it was afterwards.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_UpdateUsagePlan.html"""
+    done = _saas(running.tmp, "load", "usage-plans", "--state", ".harness/state.json", "--tiers", "basic",
+                 "--plan-scale", "0.2", "--duration", "6", "--json", "scaled.json")
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    result = json.loads((running.tmp / "scaled.json").read_text())
+    (tenant,) = result["tenants"]
+    assert result["scaled"] is True and result["plan_scale"] == 0.2
+    assert (tenant["plan_rps"], tenant["plan_burst"], tenant["unscaled_plan_rps"]) == (10.0, 10, 50.0)
+    assert tenant["offered_rps"] == 20.0
+    admitted = next(c for c in result["checks"] if c["check"] == "admitted within 10% of the plan")
+    assert admitted["admitted"] <= 1.1 * admitted["expected"], "the scaled plan admitted more than its bucket"
+    assert tenant["throttled"] > 0, "offered twice the scaled plan, nothing was throttled"
+    apigw = boto3.session.Session().client(
+        "apigateway", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{running.port}",
+        aws_access_key_id="test", aws_secret_access_key="test")
+    plans = {p["name"]: p for p in apigw.get_usage_plans()["items"]}
+    basic = next(p for name, p in plans.items() if name.endswith("-basic"))
+    assert basic["throttle"] == {"rateLimit": 50.0, "burstLimit": 50}, basic["throttle"]

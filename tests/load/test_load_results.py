@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from harness.commands.load import parse_tier_offers
 from harness.load.plan import LoadPlan, LoadTenant
-from harness.load.prepare import offers
+from harness.load.prepare import offers, users_for_rate
 from harness.load.results import check, expected_admitted, read_csv
 from harness.load.runner import LoadRefused, check_target
+from harness.load.scale import PlanScaler, scaled
 
 STATS = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
@@ -88,3 +91,68 @@ def test_load_to_a_remote_target_is_refused_without_the_flag(url: str) -> None:
         check_target(url, allow_remote=False)
     check_target(url, allow_remote=True)
     check_target("http://127.0.0.1:4566", allow_remote=False)
+
+
+def test_a_keys_quota_caps_what_the_bucket_would_admit() -> None:
+    """A usage plan's quota counts every request it admits in the period: a Basic key (1,000 a day)
+    offered 2x for 20 s is held by its quota, not its bucket, once warm-up spent some of it.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html"""
+    basic = replace(_tenant("steady-basic-0", "steady", 50, 50, 100, "b"), plan_quota=1000)
+    assert expected_admitted(basic, 20) == 1000
+    assert expected_admitted(basic, 20, quota_spent=30) == 970
+    assert expected_admitted(replace(basic, plan_quota=None), 20, quota_spent=30) == 50 + 50 * 20
+
+
+def test_the_checks_take_the_quota_spent_before_the_window(tmp_path: Path, plan: LoadPlan) -> None:
+    capped = LoadPlan(plan.scenario, plan.host, plan.duration_s,
+                      [replace(plan.tenants[0], plan_quota=7000), plan.tenants[1]])
+    (tmp_path / "l_stats.csv").write_text(STATS)
+    (tmp_path / "l_failures.csv").write_text(FAILURES)
+    checks = check(capped, read_csv(tmp_path / "l", capped), 20.0, {}, None, {"flood-platinum-0": 1000})
+    admitted = next(c for c in checks if c["check"].startswith("admitted"))
+    assert admitted["expected"] == 6000 and admitted["ok"], admitted
+
+
+def test_a_run_that_did_not_send_its_offer_fails_the_sent_check(tmp_path: Path, plan: LoadPlan) -> None:
+    (tmp_path / "l_stats.csv").write_text(STATS)
+    (tmp_path / "l_failures.csv").write_text(FAILURES)
+    checks = check(plan, read_csv(tmp_path / "l", plan), 40.0, {})  # the same requests over twice the time
+    sent = {c["tenant"]: c for c in checks if c["check"] == "the offered rate was sent"}
+    assert not sent["flood-platinum-0"]["ok"] and sent["flood-platinum-0"]["sent_rps"] == 325.0
+    ok = check(plan, read_csv(tmp_path / "l", plan), 20.0, {})
+    assert all(c["ok"] for c in ok if c["check"] == "the offered rate was sent")
+
+
+def test_usage_plans_take_a_factor_per_tier_and_a_tier_within_its_plan_is_quiet() -> None:
+    got = offers("usage-plans", ("basic", "platinum"), None, 2.0, {"basic": 0.5})
+    assert [(o.tier, o.role, o.factor) for o in got] == [("basic", "quiet", 0.5), ("platinum", "steady", 2.0)]
+
+
+def test_users_offer_their_rate_a_few_requests_each() -> None:
+    assert users_for_rate(600) == 60 and users_for_rate(600, 50) == 12
+    assert users_for_rate(0.5) == 1 and users_for_rate(100_000) == 160
+
+
+@pytest.mark.parametrize("values, want", [(["basic=0.5"], (("basic", 0.5),)),
+                                          (["basic=0.5", "platinum=2"], (("basic", 0.5), ("platinum", 2.0))),
+                                          ([], ())])
+def test_tier_offers_parse(values: list[str], want: tuple[tuple[str, float], ...]) -> None:
+    assert parse_tier_offers(values) == want
+
+
+@pytest.mark.parametrize("bad", ["basic", "basic=", "=2", "basic=x", "basic=0", "basic=-1"])
+def test_a_malformed_tier_offer_is_refused_clearly(bad: str) -> None:
+    with pytest.raises(ValueError, match="TIER=FACTOR"):
+        parse_tier_offers([bad])
+
+
+def test_a_scaled_plan_keeps_whole_rates_and_at_least_one_token() -> None:
+    assert scaled(300, 300, 0.25) == (75.0, 75)
+    assert scaled(50, 50, 0.25) == (12.0, 12)
+    assert scaled(1, 1, 0.1) == (1.0, 1)
+
+
+@pytest.mark.parametrize("factor", [0.0, -0.5, 1.5])
+def test_a_plan_scale_outside_0_to_1_is_refused(factor: float) -> None:
+    with pytest.raises(ValueError, match="--plan-scale"):
+        PlanScaler(object(), factor)
