@@ -104,6 +104,10 @@ class EmbeddedTarget:
             max_environments=self.options.max_environments)
         self.runtime.faults = self.edge.faults  # one plan for API calls and function invocations
         lambda_responses.install(self.edge, self.functions, self.runtime)
+        from harness.edge.codedeploy import responses as codedeploy_responses
+
+        self.deployments = codedeploy_responses.install(self.edge, self.functions, self.runtime)
+        self.functions.router.before_route.append(self.deployments.advance)
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
                                                        endpoint_url=self.endpoint)
         self.admin.add_metrics("lambda", self.runtime.metrics)
