@@ -10,7 +10,8 @@ from harness.http import HttpRequest, HttpResponse
 
 EXECUTE_API_PREFIX = "/restapis/"
 USER_REQUEST = "/_user_request_"
-# {apiId}.execute-api.localhost[:port] (LocalStack's shape) or AWS's {apiId}.execute-api.{region}.amazonaws.com
+# {apiId}.execute-api.localhost[:port] (LocalStack's shape) or AWS's
+# {apiId}.execute-api.{region}.amazonaws.com
 _EXECUTE_API_HOST = re.compile(
     r"([a-z0-9]{1,32})\.execute-api\.(?:localhost|[a-z0-9-]{1,32}\.amazonaws\.com)\.?(?::\d{1,5})?",
     re.IGNORECASE)

@@ -19,10 +19,10 @@ from harness.runtime import errors
 from harness.runtime.failures import FailureBook, FunctionFailure, error_type_of, first_error_line
 from harness.runtime.injected import injected_result
 from harness.runtime.invocation import decode_client_context, qualified_arn
-from harness.runtime.names import AwsNames
-from harness.runtime.node import is_node_runtime
 from harness.runtime.launch import launch, runtime_version, unsupported
 from harness.runtime.logs import LogBlock, LogBook, tail
+from harness.runtime.names import AwsNames
+from harness.runtime.node import is_node_runtime
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
 from harness.runtime.provided import provided_dir
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult

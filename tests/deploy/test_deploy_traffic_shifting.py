@@ -94,7 +94,8 @@ HOOK_FUNCTIONS = """
 def write(root: Path, mark: str, hooks: str | None = None) -> Path:
     template = TEMPLATE.replace("__HOOKS__", "Hooks: {PreTraffic: !Ref PreTrafficHook, "
                                 "PostTraffic: !Ref PostTrafficHook}" if hooks else "")
-    template = template.replace("__HOOK_FUNCTIONS__", HOOK_FUNCTIONS.replace("__POST__", hooks or "Succeeded"))
+    functions = HOOK_FUNCTIONS.replace("__POST__", hooks or "Succeeded")
+    template = template.replace("__HOOK_FUNCTIONS__", functions)
     return make_project(root, template, {"src/app.py": APP.format(mark=mark), "hook/hook.py": HOOK})
 
 
@@ -111,7 +112,7 @@ class Update(threading.Thread):
     def run(self) -> None:
         try:
             self.result = self.deployer.deploy(self.template, self.stack, self.params)
-        except Exception as exc:  # noqa: BLE001 (handed to the test thread)
+        except Exception as exc:
             self.error = exc
 
 
@@ -212,7 +213,7 @@ def test_pre_and_post_traffic_hooks_run_and_a_failing_post_hook_rolls_the_alias_
 
     https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html#appspec-hooks-lambda
     """
-    target, deployer, aws = shifting
+    _, deployer, aws = shifting
     first = deployer.deploy(write(tmp_path, "v1", hooks="Succeeded"), "hooks",
                             {"Shift": "AllAtOnce"})
     fn, lam = first.resources["Fn"].physical_id, aws("lambda")

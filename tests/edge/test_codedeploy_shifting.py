@@ -15,9 +15,9 @@ import json
 import pytest
 
 from harness.clock import VirtualClock
+from harness.deploy.resources.shifting import appspec
 from harness.edge.codedeploy.configs import PREDEFINED, ShiftKind, predefined
 from harness.edge.codedeploy.deployments import DeploymentError, Deployments, parse_appspec
-from harness.deploy.resources.shifting import appspec
 
 
 @pytest.mark.parametrize(("name", "at", "weight"), [
@@ -56,8 +56,10 @@ def test_the_appspec_cloudformation_sends_names_alias_versions_and_hooks() -> No
     assert json.loads(content)["Resources"][0]["FnAliaslive"]["Type"] == "AWS::Lambda::Function"
 
 
-@pytest.mark.parametrize("content", ["", "{}", '{"Resources": []}',
-                                     '{"Resources": [{"x": {"Type": "AWS::ECS::Service", "Properties": {}}}]}'])
+ECS = '{"Resources": [{"x": {"Type": "AWS::ECS::Service", "Properties": {}}}]}'
+
+
+@pytest.mark.parametrize("content", ["", "{}", '{"Resources": []}', ECS])
 def test_an_appspec_that_is_not_a_lambda_appspec_is_refused(content: str) -> None:
     with pytest.raises(DeploymentError) as err:
         parse_appspec(content)

@@ -87,7 +87,8 @@ class DeploymentGroup(Provisioner):
         return Created(old.physical_id, dict(old.attributes))
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:
-        _delete(ctx, "delete_deployment_group", res, applicationName=res.properties.get("ApplicationName", ""),
+        _delete(ctx, "delete_deployment_group", res,
+                applicationName=res.properties.get("ApplicationName", ""),
                 deploymentGroupName=res.physical_id)
 
 

@@ -22,9 +22,8 @@ def appspec(logical_id: str, props: dict[str, Any], current: str, policy: dict[s
     """The AppSpec content CloudFormation hands CodeDeploy for one alias."""
     spec: dict[str, Any] = {"version": 0.0, "Resources": [{logical_id: {
         "Type": "AWS::Lambda::Function",
-        "Properties": {"Name": str(props["FunctionName"]).split(":")[-1]
-                       if str(props["FunctionName"]).startswith("arn:") else str(props["FunctionName"]),
-                       "Alias": str(props["Name"]), "CurrentVersion": current,
+        "Properties": {"Name": str(props["FunctionName"]), "Alias": str(props["Name"]),
+                       "CurrentVersion": current,
                        "TargetVersion": str(props["FunctionVersion"])}}}]}
     hooks = [{event: str(policy[key])} for event, key in (("BeforeAllowTraffic", "BeforeAllowTrafficHook"),
                                                           ("AfterAllowTraffic", "AfterAllowTrafficHook"))

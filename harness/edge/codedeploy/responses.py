@@ -52,7 +52,8 @@ class CodeDeployFront:
         revision = call.params.get("revision") or {}
         if revision.get("revisionType") != "AppSpecContent":
             return None
-        app, group = str(call.params.get("applicationName", "")), str(call.params.get("deploymentGroupName", ""))
+        app = str(call.params.get("applicationName", ""))
+        group = str(call.params.get("deploymentGroupName", ""))
         try:
             found = self.edge.upstream.client("codedeploy").get_deployment_group(
                 applicationName=app, deploymentGroupName=group)["deploymentGroupInfo"]
