@@ -56,8 +56,8 @@ def _resolve_in_worker(names: AwsNames, lookups: list[tuple[str, object]]) -> li
     script = (
         "import json, socket, sys\n"
         f"sys.path.insert(0, {str(BOOTSTRAP.parent)!r})\n"
-        "import bootstrap\n"
-        f"bootstrap.install_aws_names(json.loads({json.dumps(json.dumps(names.setup()))}))\n"
+        "import aws_names\n"
+        f"aws_names.install_aws_names(json.loads({json.dumps(json.dumps(names.setup()))}))\n"
         "out = []\n"
         f"for host, port in json.loads({json.dumps(json.dumps(lookups))}):\n"
         "    try:\n"

@@ -86,35 +86,6 @@ def install_virtual_time() -> None:
     _dt.datetime = VirtualDateTime  # type: ignore[misc]
 
 
-def install_aws_names(spec: dict[str, Any] | None) -> None:
-    """Resolve the AWS host names the harness serves to its loopback listeners (443: TLS, 80: HTTP).
-
-    Only socket.getaddrinfo changes, so the TLS client still sends and verifies the AWS name;
-    every name outside the patterns resolves as before.
-    """
-    if not spec:
-        return
-    import re
-    import socket
-
-    patterns = [re.compile(p) for p in spec["patterns"]]
-    ports = {443: int(spec["https"]), 80: int(spec["http"])}
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
-        if isinstance(name, str) and any(p.fullmatch(name.lower().rstrip(".")) for p in patterns):
-            number = {"https": 443, "http": 80}.get(port, port) if isinstance(port, str) else port
-            try:
-                number = int(number) if number is not None else 443
-            except ValueError:
-                return real(host, port, *args, **kwargs)
-            return real("127.0.0.1", ports.get(number, number), *args, **kwargs)
-        return real(host, port, *args, **kwargs)
-
-    socket.getaddrinfo = getaddrinfo
-
-
 class Fault(Exception):
     """A runtime-level failure with an AWS error type (Runtime.ImportModuleError, ...)."""
 
@@ -309,6 +280,18 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+def install_aws_names(runtime_dir: str, spec: dict[str, Any]) -> None:
+    """Load aws_names.py of this folder under a private name, so no function module shadows it."""
+    import importlib.util
+
+    found = importlib.util.spec_from_file_location("_saas_harness_aws_names",
+                                                   os.path.join(runtime_dir, "aws_names.py"))
+    assert found is not None and found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    module.install_aws_names(spec)
+
+
 def setup_logging() -> None:
     """Give the root logger a stdout handler, as AWS does, so logger.info() reaches the log."""
     handler = logging.StreamHandler(sys.stdout)
@@ -345,7 +328,8 @@ def main(argv: list[str]) -> int:
     sys.path[:] = [*setup_data["path"], *stdlib, runtime_dir]
     set_virtual_now(setup_data.get("vt"))
     install_virtual_time()
-    install_aws_names(setup_data.get("names"))
+    if setup_data.get("names"):
+        install_aws_names(runtime_dir, setup_data["names"])
     setup_logging()
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
