@@ -147,7 +147,8 @@ def test_tests_trust_the_local_ca_for_aws_host_names(target: EmbeddedTarget, app
 def test_a_nodejs_function_fetches_its_pools_jwks_by_the_aws_host_name(
         target: EmbeddedTarget, app: StackResult) -> None:
     """Node's global fetch of `https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json`
-    reaches the harness and trusts its certificate (NODE_EXTRA_CA_CERTS).
+    reaches the harness and trusts its certificate (NODE_EXTRA_CA_CERTS); so does SDK v3's STS client
+    built for `https://sts.<region>.amazonaws.com`.
 
     https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html
     """
@@ -157,3 +158,4 @@ def test_a_nodejs_function_fetches_its_pools_jwks_by_the_aws_host_name(
     assert body["url"] == f"https://cognito-idp.{REGION}.amazonaws.com/{pool}/.well-known/jwks.json"
     jwks = json.loads(urllib.request.urlopen(f"{target.endpoint}/{pool}/.well-known/jwks.json").read())
     assert body["kids"] == [k["kid"] for k in jwks["keys"]]
+    assert ":assumed-role/" in body["caller"] and "NodeJwksFunction" in body["caller"]
