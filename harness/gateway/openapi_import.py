@@ -77,6 +77,8 @@ def _authorizer(name: str, scheme: dict[str, Any], plan: ImportPlan) -> None:
         if ext.get(key) is not None:
             args[key] = str(ext[key])
     ttl = ext.get("authorizerResultTtlInSeconds")
+    if isinstance(ttl, str) and ttl.strip().isdigit():
+        ttl = int(ttl)  # a template parameter resolves to a string, as CloudFormation passes it
     if ttl is not None:
         if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 3600:
             plan.errors.append(f"Authorizer '{name}': authorizerResultTtlInSeconds must be an "
