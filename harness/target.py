@@ -13,6 +13,7 @@ import botocore.config
 
 from harness.admin import AdminAPI
 from harness.app import HarnessApp
+from harness.awsnames import AwsNameListener
 from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
 from harness.edge import apigateway
@@ -33,6 +34,7 @@ from harness.gateway import Gateway
 from harness.http import HttpRequest, HttpResponse, json_response
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.runtime.failures import FunctionFailure
+from harness.runtime.names import certificate_names
 from harness.server import HarnessHTTPServer
 
 log = logging.getLogger("harness.target")
@@ -76,6 +78,7 @@ class EmbeddedTarget:
         self.app = HarnessApp(self.edge, self.admin)
         self.server: HarnessHTTPServer | None = None
         self.response_urls: ResponseUrls | None = None
+        self.aws_names: AwsNameListener | None = None
         self.runtime: Runtime | None = None
         self.gateway: Gateway | None = None
 
@@ -101,6 +104,10 @@ class EmbeddedTarget:
             max_environments=self.options.max_environments)
         self.runtime.faults = self.edge.faults  # one plan for API calls and function invocations
         lambda_responses.install(self.edge, self.functions, self.runtime)
+        from harness.edge.codedeploy import responses as codedeploy_responses
+
+        self.deployments = codedeploy_responses.install(self.edge, self.functions, self.runtime)
+        self.functions.router.before_route.append(self.deployments.advance)
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
                                                        endpoint_url=self.endpoint)
         self.admin.add_metrics("lambda", self.runtime.metrics)
@@ -116,8 +123,12 @@ class EmbeddedTarget:
         from harness.edge.cloudformation.setup import install_cloudformation
 
         self.cloudformation = install_cloudformation(self.edge, self.endpoint, self.work_dir)
-        self.response_urls = ResponseUrls(self.work_dir)
+        self.response_urls = ResponseUrls(self.work_dir, certificate_names(self.options.region))
         self.response_urls.start()
+        urls = self.response_urls
+        self.aws_names = AwsNameListener(self.app, self.options.region, self.port, urls.ca_file,
+                                         urls.bundle, urls.certificate, urls.key).start()
+        self.runtime.aws_names = self.aws_names.names
         self.admin.add_prefix_route(ADMIN_PREFIX, self.response_urls.admin)
         self.admin.add_metrics("gateway", self.gateway.metrics)
 
@@ -151,6 +162,7 @@ class EmbeddedTarget:
         self.server = HarnessHTTPServer(self.app, "127.0.0.1", self.options.port)
         self.admin.info.update(self.describe())
         self._start_runtime()
+        self.admin.info.update(self.describe())
         self.server.serve_in_thread()
         return self
 
@@ -162,6 +174,9 @@ class EmbeddedTarget:
             "upstream": self.upstream.endpoint_label,
             "run_id": self.run_id,
             "work_dir": str(self.work_dir),
+            **({"ca_file": str(self.aws_names.names.ca_file),
+                "ca_bundle": str(self.aws_names.names.bundle),
+                "aws_names_endpoint": self.aws_names.endpoint} if self.aws_names else {}),
         }
 
     def failed_functions(self) -> list[FunctionFailure]:
@@ -181,6 +196,9 @@ class EmbeddedTarget:
             self.clock.freeze()
 
     def stop(self) -> None:
+        if self.aws_names is not None:
+            self.aws_names.stop()
+            self.aws_names = None
         if self.response_urls is not None:
             self.response_urls.stop()
             self.response_urls = None

@@ -126,4 +126,7 @@ def _ready(args: argparse.Namespace, target: EmbeddedTarget, work_dir: Path) -> 
     extra = f", admin API {state['admin_api_url']}" if "admin_api_url" in state else ""
     print(f"Ready: AWS APIs at {target.endpoint} (account {state['account']}, region "
           f"{state['region']}, upstream {state['upstream']}){extra}", flush=True)
+    if "ca_file" in state:
+        print(f"Local CA for https://*.amazonaws.com names: {state['ca_file']} (system CAs added: "
+              f"{state['ca_bundle']})", flush=True)
     return 0

@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.deploy.events import EventLog, ResourceStatus
+from harness.deploy.graph import references
 from harness.deploy.intrinsics import NO_VALUE, Resolver
 from harness.deploy.loader import LDict, Template
 from harness.deploy.model import DeployError, PhysicalResource
@@ -116,6 +117,10 @@ class Engine:
                               "deployer")
             props = prov.prepare(self.ctx, logical, props)
             self.ctx.resolved[logical] = props
+            if decl.get("UpdatePolicy"):
+                policy = self.resolver.resolve(decl["UpdatePolicy"], line)
+                self.ctx.update_policies[logical] = policy if isinstance(policy, dict) else {}
+                self.ctx.update_policy_refs[logical] = sorted(references(decl["UpdatePolicy"]))
             result = self._apply(prov, logical, rtype, props)
         except DeployError as exc:
             text = str(exc)

@@ -118,6 +118,7 @@ def dependencies(resources: Mapping[str, Mapping[str, Any]], known_names: Iterab
     for logical, res in resources.items():
         refs = references(res.get("Properties") or {})
         refs |= references(res.get("Metadata") or {}) & set(resources)
+        refs |= references(res.get("UpdatePolicy") or {}) & set(resources)
         for name in sorted(refs):
             if name not in resources and name not in known and not name.startswith("AWS::"):
                 raise DeployError(f"{where.get(logical, '')}: resource {logical} refers to "

@@ -39,6 +39,7 @@ def roll_back_update(ctx: Context, engine: Engine, old: Mapping[str, PhysicalRes
     Replaced resources still exist (they are only removed once an update succeeds), so the
     previous record is again the truth once this returns without failures."""
     failures: Failures = []
+    ctx.rolling_back = True  # an alias goes straight back: CodeDeploy already moved its traffic back
     touched = list(engine.order)
     if engine.failed is not None and engine.failed == engine.updating:
         touched.append(engine.failed)

@@ -28,8 +28,14 @@ def request_time(epoch: float) -> str:
             f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000")
 
 
-def header_maps(inv: Invocation) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
-    """headers (last value wins) and multiValueHeaders, with the names as the client sent them."""
+def domain_name(inv: Invocation, region: str) -> str:
+    """The API's default endpoint host, whatever host name or path shape the client used."""
+    return f"{inv.api_id}.execute-api.{region}.amazonaws.com"
+
+
+def header_maps(inv: Invocation, region: str) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    """headers (last value wins) and multiValueHeaders, with the names as the client sent them;
+    Host is the API's domain name, as API Gateway's default endpoint receives it."""
     multi: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for name, value in inv.req.raw_headers:
@@ -43,6 +49,9 @@ def header_maps(inv: Invocation) -> tuple[dict[str, str] | None, dict[str, list[
             if lname not in _DROP:
                 multi[lname] = [value]
                 names[lname] = lname
+    host = names.get("host")
+    if host is not None:
+        multi[host] = [domain_name(inv, region)]
     fwd = names.get("x-forwarded-for")
     if fwd is None:
         multi["X-Forwarded-For"] = [inv.req.client]
@@ -118,7 +127,7 @@ def request_context(inv: Invocation, region: str, account: str) -> dict[str, Any
         "accountId": account, "protocol": "HTTP/1.1", "stage": inv.stage_name,
         "domainPrefix": inv.api_id, "requestTimeEpoch": int(inv.now * 1000),
         "requestId": inv.request_id, "identity": identity_block(inv),
-        "domainName": f"{inv.api_id}.execute-api.{region}.amazonaws.com",
+        "domainName": domain_name(inv, region),
         "deploymentId": inv.stage.deployment_id, "apiId": inv.api_id,
     }
     auth = authorizer_block(inv)
@@ -130,7 +139,7 @@ def request_context(inv: Invocation, region: str, account: str) -> dict[str, Any
 def request_parts(inv: Invocation, region: str, account: str) -> dict[str, Any]:
     """The fields the proxy event and the REQUEST authorizer event share."""
     assert inv.match is not None and inv.stage is not None
-    headers, multi_headers = header_maps(inv)
+    headers, multi_headers = header_maps(inv, region)
     query, multi_query = query_maps(inv)
     return {
         "resource": inv.match.resource_path,

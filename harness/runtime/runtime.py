@@ -21,6 +21,8 @@ from harness.runtime.injected import injected_result
 from harness.runtime.invocation import decode_client_context, qualified_arn
 from harness.runtime.launch import launch, runtime_version, unsupported
 from harness.runtime.logs import LogBlock, LogBook, tail
+from harness.runtime.names import AwsNames
+from harness.runtime.node import is_node_runtime
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
 from harness.runtime.provided import provided_dir
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult
@@ -73,6 +75,7 @@ class Runtime:
         self._reaper = threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True)
         self._reaper.start()
         self.faults = FaultPlan()  # the target shares the edge's plan here (harness/faults/)
+        self.aws_names: AwsNames | None = None  # set by the target once its TLS listener is up
 
     # -- public API -------------------------------------------------------------------------
 
@@ -302,10 +305,14 @@ class Runtime:
                             log_stream=f"{day}/[{config.version}]{uuid.uuid4().hex}")
             start = launch(config.runtime, task_root, layers, self._provided, self._python)
             env.update(start.env)
+            names = self.aws_names
+            if names is not None:
+                env.update(names.env(node=is_node_runtime(config.runtime)))
             worker = Worker(command=start.command, cwd=task_root, env=env, sys_path=start.paths, key=key,
                             function_name=config.name, function_arn=config.arn,
                             cred_expiration=creds.expiration, seq=self._pool.next_seq(),
-                            virtual_now=self._clock.now())
+                            virtual_now=self._clock.now(),
+                            names=names.setup() if names is not None else None)
         finally:
             admitted = self._pool.admit(worker)
         if not admitted:

@@ -76,6 +76,7 @@ class Worker:
         cred_expiration: float,
         seq: int,
         virtual_now: float | None = None,
+        names: Mapping[str, object] | None = None,
     ) -> None:
         self.key = key
         self.function_name = function_name
@@ -122,6 +123,8 @@ class Worker:
         setup: dict[str, object] = {"path": list(sys_path)}
         if virtual_now is not None:
             setup["vt"] = virtual_now
+        if names is not None:
+            setup["names"] = dict(names)
         self._send(b"S" + json.dumps(setup).encode())
 
     # -- protocol ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import json
 import re
 import signal
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -220,3 +221,29 @@ def test_bad_options_are_clear_errors(tmp_path: Path, args: list[str], message: 
     assert message in h.stderr, h.stderr
     assert "Traceback" not in h.stderr, h.stderr
     assert not h.state_path.exists()
+
+
+def test_up_names_the_local_ca_and_its_tls_listener_for_aws_host_names(running: HarnessProcess) -> None:
+    """state.json carries `ca_file`, `ca_bundle` and `aws_names_endpoint`, `up` prints the CA path, and
+    a client that trusts the CA reaches STS by `https://sts.amazonaws.com` through the listener.
+
+    https://docs.aws.amazon.com/general/latest/gr/sts.html (STS's global endpoint sts.amazonaws.com).
+    """
+    running.wait_ready()
+    state = running.state()
+    assert Path(state["ca_file"]).is_file() and Path(state["ca_bundle"]).is_file()
+    deadline = time.monotonic() + 10
+    while "Local CA" not in running.stdout and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert f"Local CA for https://*.amazonaws.com names: {state['ca_file']}" in running.stdout
+    port = int(state["aws_names_endpoint"].rsplit(":", 1)[1])
+    assert state["aws_names_endpoint"] == f"https://127.0.0.1:{port}"
+    sts = boto3.session.Session().client("sts", region_name="us-east-1",
+                                         endpoint_url=state["aws_names_endpoint"], verify=state["ca_file"],
+                                         aws_access_key_id="test", aws_secret_access_key="test",
+                                         config=CONFIG)
+    assert sts.get_caller_identity()["Account"] == state["account"]
+    context = ssl.create_default_context(cafile=state["ca_file"])
+    with socket.create_connection(("127.0.0.1", port)) as raw, \
+            context.wrap_socket(raw, server_hostname="sts.amazonaws.com") as tls:
+        assert tls.getpeercert() is not None

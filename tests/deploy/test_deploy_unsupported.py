@@ -178,9 +178,10 @@ def test_corpus_apps_not_yet_deployable_get_one_complete_report(deployer: Deploy
     assert "corpus-kinesis" not in deployer.list_stacks()
 
 
-def test_deployment_preference_deploys_with_the_alias_moved_at_once(
+def test_deployment_preference_creates_its_codedeploy_application_and_group(
         deployer: Deployer, project: Project, stack_name: str, aws: Any) -> None:
-    """DeploymentPreference's CodeDeploy application and group are inert; the alias is created.
+    """DeploymentPreference's CodeDeploy application and Lambda deployment group are created in
+    CodeDeploy (traffic shifting: tests/deploy/test_deploy_traffic_shifting.py); the alias is created.
 
     https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/automating-updates-to-serverless-apps.html
     """
@@ -198,9 +199,13 @@ Resources:
 """
     result = deployer.deploy(project(text), stack_name)
     assert result.status == "CREATE_COMPLETE"
-    assert any(n.startswith("ServerlessDeploymentApplication (AWS::CodeDeploy::Application) is "
-                            "accepted as inert: DeploymentPreference traffic shifting is not "
-                            "emulated") for n in result.notes)
+    app = result.resources["ServerlessDeploymentApplication"].physical_id
+    assert aws("codedeploy").get_application(applicationName=app)["application"][
+        "computePlatform"] == "Lambda"
+    group = aws("codedeploy").get_deployment_group(
+        applicationName=app, deploymentGroupName=result.resources["FnDeploymentGroup"].physical_id)
+    assert group["deploymentGroupInfo"]["deploymentConfigName"] == (
+        "CodeDeployDefault.LambdaLinear10PercentEvery1Minute")
     fn = result.resources["Fn"].physical_id
     assert aws("lambda").get_alias(FunctionName=fn, Name="live")["FunctionVersion"] == "1"
     deployer.delete(stack_name)

@@ -6,6 +6,7 @@ from typing import Any
 
 from harness.deploy.resources import (
     apigateway,
+    codedeploy,
     cognito,
     custom,
     dynamodb,
@@ -45,7 +46,8 @@ PROVISIONERS: Registry = Registry({
         apigateway.Resource(), apigateway.Method(), apigateway.Authorizer(),
         apigateway.Deployment(), apigateway.Stage(), apigateway.GatewayResponse(),
         usage.UsagePlan(), usage.ApiKey(), usage.UsagePlanKey(), stack.NestedStack(),
-        custom.CustomResource(), versions.Version(), versions.Alias(), *inert.INERT,
+        custom.CustomResource(), versions.Version(), versions.Alias(), codedeploy.Application(),
+        codedeploy.DeploymentGroup(), *inert.INERT,
     )
 })
 

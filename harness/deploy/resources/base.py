@@ -78,6 +78,10 @@ class Context:
     blobs: dict[str, bytes] = field(default_factory=dict)
     resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)
+    update_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # resolved UpdatePolicy
+    update_policy_refs: dict[str, list[str]] = field(default_factory=dict)  # what UpdatePolicy names
+    deployment_configs: dict[str, str] = field(default_factory=dict)  # deployment group -> config
+    rolling_back: bool = False
     endpoint_url: str = ""
     _clients: dict[str, Any] = field(default_factory=dict)
 

@@ -14,8 +14,6 @@ _Attrs = Callable[[Context, str], dict[str, Any]]
 _OBSERVE = "it only observes (metrics, alarms, logs); the harness keeps its own logs and metrics"
 _DELIVER = ("it only delivers content to browsers or stores artefacts; the harness serves "
             "APIs, not front ends")
-_SHIFT = ("DeploymentPreference traffic shifting is not emulated: the alias moves to the new "
-          "version at once")
 
 # type -> (why it is inert, name property, name length limit, attributes from (ctx, name))
 _SPECS: dict[str, tuple[str, str | None, int, _Attrs]] = {
@@ -47,8 +45,6 @@ _SPECS: dict[str, tuple[str, str | None, int, _Attrs]] = {
         "DefaultDomain": f"{n[-12:].lower()}.amplifyapp.com"}),
     "AWS::Amplify::Branch": (_DELIVER + " (Amplify Hosting)", "BranchName", 255, lambda c, n: {
         "BranchName": n, "Arn": c.arn("amplify", f"branches/{n}")}),
-    "AWS::CodeDeploy::Application": (_SHIFT, "ApplicationName", 100, lambda c, n: {}),
-    "AWS::CodeDeploy::DeploymentGroup": (_SHIFT, "DeploymentGroupName", 100, lambda c, n: {}),
 }
 INERT_TYPES: dict[str, str] = {t: spec[0] for t, spec in _SPECS.items()}
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from harness.deploy.model import PhysicalResource
 from harness.deploy.resources.base import ALL, Context, Created, Provisioner, delete_if_present
+from harness.deploy.resources.shifting import shift_traffic
 
 
 class Version(Provisioner):
@@ -61,6 +62,12 @@ class Alias(Provisioner):
 
     def update(self, ctx: Context, old: PhysicalResource, props: dict[str, Any],
                name: str | None) -> Created:
+        policy = ctx.update_policies.get(old.logical_id, {}).get("CodeDeployLambdaAliasUpdate")
+        current = str(old.properties.get("FunctionVersion", ""))
+        if isinstance(policy, dict) and current and current != str(props["FunctionVersion"]) \
+                and not ctx.rolling_back:
+            shift_traffic(ctx, old.logical_id, policy, props, current)
+            return Created(old.physical_id, dict(old.attributes))
         ctx.call("lambda", "update_alias", FunctionName=props["FunctionName"], Name=props["Name"],
                  FunctionVersion=props["FunctionVersion"],
                  Description=props.get("Description", ""),

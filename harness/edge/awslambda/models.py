@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from harness.changes import ChangeFeed
+from harness.edge.awslambda.routing import AliasNotFound, AliasRouter, is_alias
 from harness.edge.upstream import Upstream
 from harness.iam import Caller, PolicyKind, RequestContext, evaluate, parse_policy
 from harness.runtime import FunctionConfig, LayerCode
@@ -95,6 +96,20 @@ class FunctionRegistry:
         self._lock = threading.Lock()
         self._configs: dict[tuple[str, str | None], tuple[int, FunctionConfig]] = {}
         self._policies: dict[str, tuple[int, str | None]] = {}
+        self.router = AliasRouter(upstream, changes)
+
+    def resolve(self, function: str, qualifier: str | None = None) -> tuple[FunctionConfig, str | None]:
+        """The config an invocation runs and, for an alias, the alias ARN it was invoked by: a
+        weighted alias picks its version per invocation (harness/edge/awslambda/routing.py)."""
+        ref = split_function_name(function, qualifier)
+        if ref.qualifier is None or not is_alias(ref.qualifier):
+            return self.config(ref.name, ref.qualifier), None
+        try:
+            version = self.router.version(ref.name, ref.qualifier)
+        except AliasNotFound:
+            raise FunctionNotFound(ref.name) from None
+        config = self.config(ref.name, version)
+        return config, f"{config.arn}:{ref.qualifier}"
 
     def config(self, function: str, qualifier: str | None = None) -> FunctionConfig:
         ref = split_function_name(function, qualifier)
@@ -182,11 +197,16 @@ class FunctionRegistry:
         except ValueError:
             return False
         caller = Caller(arn=service, account=account, kind="service", service=service)
-        ctx = RequestContext(action="lambda:InvokeFunction", resource=function_arn, caller=caller,
-                             keys={"aws:SourceArn": source_arn, "aws:SourceAccount": account})
-        return evaluate(ctx, resource_policy=policy).allowed
+        keys = {"aws:SourceArn": source_arn, "aws:SourceAccount": account}
+        # moto keeps one policy per function whatever the qualifier, with the unqualified ARN as
+        # Resource, so a permission SAM adds on an alias reads as the function's own.
+        arns = [function_arn] + ([unqualified] if (unqualified := ":".join(function_arn.split(":")[:7]))
+                                 != function_arn else [])
+        return any(evaluate(RequestContext(action="lambda:InvokeFunction", resource=arn, caller=caller,
+                                           keys=keys), resource_policy=policy).allowed for arn in arns)
 
     def reset(self) -> None:
+        self.router.reset()
         with self._lock:
             self._configs.clear()
             self._policies.clear()

@@ -85,7 +85,7 @@ def invoke(edge: Edge, registry: FunctionRegistry, runtime: Runtime, call: Call)
         return _lambda_error(call, "InvalidRequestContentException",
                              f"Could not parse request body into json: {exc}", 400)
     try:
-        config = registry.config(name, qualifier)
+        config, invoked_arn = registry.resolve(name, qualifier)
     except FunctionNotFound:
         ref = split_function_name(name, qualifier)
         arn = f"arn:aws:lambda:{edge.region}:{edge.account}:function:{ref.name}"
@@ -96,7 +96,8 @@ def invoke(edge: Edge, registry: FunctionRegistry, runtime: Runtime, call: Call)
                              f"The code of {exc} did not pass through the harness edge, so it "
                              "cannot run here; redeploy it through the edge.", 502)
     ctx = call.req.headers.get("x-amz-client-context")
-    result = runtime.invoke(config, payload, invocation_type=invocation_type, client_context=ctx)
+    result = runtime.invoke(config, payload, invocation_type=invocation_type, client_context=ctx,
+                            invoked_arn=invoked_arn)
     return invoke_response(call, result, call.req.headers.get("x-amz-log-type") == "Tail")
 
 
@@ -136,9 +137,8 @@ class GatewayInvoker:
             if self._as_role is None:
                 raise PermissionError(f"cannot assume {role_arn} without an endpoint")
             return self._as_role(role_arn, function_arn, payload)
-        ref = split_function_name(function_arn)
         try:
-            config = self._registry.config(ref.name, ref.qualifier)
+            config, _ = self._registry.resolve(function_arn)
         except (FunctionNotFound, CodeUnavailable) as exc:
             raise LookupError(str(exc)) from None
         if not self._registry.service_may_invoke(function_arn, "apigateway.amazonaws.com",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness.edge.cloudformation.tls import TlsServer, make_certificates, trust_bundle
@@ -22,17 +23,24 @@ _MAX_PENDING = 10_000
 class ResponseUrls:
     """Tokens handed out, and the body each received (None until the function answers)."""
 
-    def __init__(self, work_dir: Path) -> None:
+    def __init__(self, work_dir: Path, names: Sequence[str] = ()) -> None:
         self.folder = work_dir / "tls"
+        self.names = tuple(names)  # AWS host names the certificate also covers (harness/awsnames.py)
+        self.ca_file = self.folder / "ca.pem"
+        self.bundle = self.folder / "bundle.pem"
+        self.certificate = self.folder / "server.pem"
+        self.key = self.folder / "server.key"
         self._bodies: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
         self.server: TlsServer | None = None
 
     def start(self) -> None:
         """The HTTPS listener; workers trust its CA through SSL_CERT_FILE (system CAs kept)."""
-        ca, certificate, key = make_certificates(self.folder)
-        os.environ["SSL_CERT_FILE"] = str(trust_bundle(ca, self.folder))
-        self.server = TlsServer(self.handle_put, certificate, key)
+        ca, self.certificate, self.key = make_certificates(self.folder, self.names)
+        self.ca_file = ca
+        self.bundle = trust_bundle(ca, self.folder)
+        os.environ["SSL_CERT_FILE"] = str(self.bundle)
+        self.server = TlsServer(self.handle_put, self.certificate, self.key)
         self.server.serve_in_thread()
 
     def stop(self) -> None:

@@ -9,6 +9,7 @@ import os
 import secrets
 import socket
 import ssl
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,9 @@ def _name(text: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
 
 
-def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
-    """(CA certificate, server certificate, server key) for 127.0.0.1 and localhost, as PEM files."""
+def make_certificates(folder: Path, names: Sequence[str] = ()) -> tuple[Path, Path, Path]:
+    """(CA certificate, server certificate, server key) for 127.0.0.1, localhost and `names`
+    (AWS host names such as `*.us-east-1.amazonaws.com`), as PEM files."""
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -48,7 +50,8 @@ def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
               .public_key(key.public_key()).serial_number(x509.random_serial_number())
               .not_valid_before(now - _VALID).not_valid_after(now + _VALID)
               .add_extension(x509.SubjectAlternativeName([
-                  x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                  x509.DNSName("localhost"), *(x509.DNSName(n) for n in names),
+                  x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                   critical=False)
               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
               .sign(ca_key, hashes.SHA256()))

@@ -80,7 +80,9 @@ class CognitoFront:
             return json_response(404, {"message": f"User pool {pool_id[:64]} does not exist."})
         if doc == "jwks.json":
             return json_response(200, self.ctx.keys.jwks(pool_id))
-        base = f"http://{req.headers.get('host') or '127.0.0.1'}"
+        host = req.headers.get("host") or "127.0.0.1"
+        scheme = "https" if host.split(":")[0].endswith(".amazonaws.com") else "http"
+        base = f"{scheme}://{host}"
         return json_response(200, {
             "issuer": issuer(pool_id),
             "jwks_uri": f"{base}/{pool_id}/.well-known/jwks.json",

@@ -55,6 +55,34 @@ function installConsole() {
   }
 }
 
+// AWS host names the harness serves lead to its loopback listeners (443: TLS, 80: HTTP). Only the
+// address a socket connects to changes: https, fetch and the SDK still send and verify the AWS name.
+function installAwsNames(spec) {
+  if (!spec) return;
+  const patterns = spec.patterns.map((p) => new RegExp(`^(?:${p})$`));
+  const ports = { 443: spec.https, 80: spec.http };
+  const served = (host) => typeof host === "string" && patterns.some((re) => re.test(host.toLowerCase().replace(/\.$/, "")));
+  const moved = (opts) => {
+    const port = Number(opts.port ?? 443);
+    return { ...opts, host: "127.0.0.1", port: ports[port] ?? port };
+  };
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (...args) {
+    const first = args[0];
+    if (Array.isArray(first)) {
+      const opts = first[0];
+      if (opts && typeof opts === "object" && !opts.path && served(opts.host)) first[0] = moved(opts);
+    } else if (first && typeof first === "object" && !first.path && served(first.host)) {
+      args[0] = moved(first);
+    } else if (typeof args[1] === "string" && served(args[1])) {
+      const port = Number(first);
+      args[0] = ports[port] ?? port;
+      args[1] = "127.0.0.1";
+    }
+    return connect.apply(this, args);
+  };
+}
+
 function send(kind, body) {
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(body);
   const head = Buffer.alloc(9);
@@ -212,6 +240,7 @@ async function main() {
         });
         setVirtualNow(setup.vt);
         installVirtualTime();
+        installAwsNames(setup.names);
         installConsole();
         try {
           handler = await loadHandler(process.env._HANDLER || "", process.env.LAMBDA_TASK_ROOT || process.cwd());

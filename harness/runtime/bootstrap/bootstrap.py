@@ -280,6 +280,18 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+def install_aws_names(runtime_dir: str, spec: dict[str, Any]) -> None:
+    """Load aws_names.py of this folder under a private name, so no function module shadows it."""
+    import importlib.util
+
+    found = importlib.util.spec_from_file_location("_saas_harness_aws_names",
+                                                   os.path.join(runtime_dir, "aws_names.py"))
+    assert found is not None and found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    module.install_aws_names(spec)
+
+
 def setup_logging() -> None:
     """Give the root logger a stdout handler, as AWS does, so logger.info() reaches the log."""
     handler = logging.StreamHandler(sys.stdout)
@@ -316,6 +328,8 @@ def main(argv: list[str]) -> int:
     sys.path[:] = [*setup_data["path"], *stdlib, runtime_dir]
     set_virtual_now(setup_data.get("vt"))
     install_virtual_time()
+    if setup_data.get("names"):
+        install_aws_names(runtime_dir, setup_data["names"])
     setup_logging()
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))

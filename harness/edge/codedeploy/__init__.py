@@ -1,0 +1,1 @@
+"""CodeDeploy for Lambda: traffic shifting of an alias on the virtual clock, and lifecycle hooks."""
