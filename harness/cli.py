@@ -171,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--markdown", default=".harness/report.md", help="where the markdown goes")
     rep.set_defaults(func=_lazy("report", "cmd_report"))
 
+    pr = sub.add_parser("probe", help="what an AWS-compatible endpoint itself supports, per service and behaviour")
+    pr.add_argument("url", help="the endpoint, e.g. http://127.0.0.1:4567")
+    pr.add_argument("--region", default="us-east-1")
+    pr.add_argument("--json", metavar="PATH", help="write the verdicts here")
+    pr.set_defaults(func=_lazy("probe", "cmd_probe"))
+
     mu = sub.add_parser("mutants", help="plant each catalogued bug in a stack copy; the suites must catch it")
     mu.add_argument("--catalog", default="scenarios/bugs", help="the mutant folder (default scenarios/bugs)")
     mu.add_argument("--stack", default="stack", help="the stack folder the diffs apply to (default stack)")
