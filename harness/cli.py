@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.targets.spec import add_target_option
+
 
 def _lazy(module: str, name: str) -> Any:
     """Import a command only when it runs, so `--help` and `up` start fast."""
@@ -28,9 +30,12 @@ def _target_options(p: argparse.ArgumentParser, default_port: int = 4566) -> Non
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--max-environments", type=int, default=24,
                    help="Lambda execution environments alive at once (default 24, ~60 MB each)")
-    p.add_argument("--upstream", metavar="URL", default=None,
-                   help="put the front door in front of this AWS-compatible endpoint instead of "
-                        "in-process moto (LocalStack, ministack, moto_server)")
+    add_target_option(p, upstream_alias=True)
+    p.add_argument("--reset-endpoint", action="store_true",
+                   help="with --target endpoint: clear the endpoint first through its reset hook "
+                        "(moto_server, ministack, LocalStack)")
+    p.add_argument("--no-probe", action="store_true",
+                   help="with --target endpoint: skip the capability probe")
     p.add_argument("--fault", action="append", metavar="RULE",
                    help="inject latency or errors, e.g. 'sts:AssumeRole latency=fixed:200ms', "
                         "'dynamodb:* error=throttle:0.1', 'function:*Authorizer* lambda=timeout' "
@@ -103,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--suites-timeout", type=float, default=3600.0, metavar="SECONDS",
                      help="stop the suites after this long (default 3600)")
     run.add_argument("--quiet", action="store_true", help="no progress bars or pytest output")
+    run.add_argument("--allow-remote", action="store_true",
+                     help="with --target state FILE: allow a stack that is not on loopback")
     run.set_defaults(func=_lazy("run", "cmd_run"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
@@ -171,7 +178,21 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--markdown", default=".harness/report.md", help="where the markdown goes")
     rep.set_defaults(func=_lazy("report", "cmd_report"))
 
-    pr = sub.add_parser("probe", help="what an AWS-compatible endpoint itself supports, per service and behaviour")
+    ds = sub.add_parser("describe", help="write a state file for --target state FILE from a deployed stack's "
+                                         "CloudFormation outputs")
+    ds.add_argument("--stack", required=True, help="the SaaS's control-plane stack (stack/template.yaml)")
+    ds.add_argument("--pooled-stack", default="stack-pooled",
+                    help="the pooled tenant stack, for pooled_api_url (default stack-pooled)")
+    ds.add_argument("--endpoint", metavar="URL", help="an AWS-compatible endpoint (default: AWS itself)")
+    ds.add_argument("--region", default="us-east-1")
+    ds.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    ds.add_argument("--operator", action="append", metavar="ROLE=USERNAME:PASSWORD",
+                    help="a provider user of the operations pool (SystemAdmin, CustomerSupport); repeatable")
+    ds.add_argument("--out", required=True, metavar="FILE", help="where the state file goes")
+    ds.set_defaults(func=_lazy("describe", "cmd_describe"))
+
+    pr = sub.add_parser("probe", help="what an AWS-compatible endpoint itself supports, per service "
+                                       "and behaviour")
     pr.add_argument("url", help="the endpoint, e.g. http://127.0.0.1:4567")
     pr.add_argument("--region", default="us-east-1")
     pr.add_argument("--json", metavar="PATH", help="write the verdicts here")

@@ -24,7 +24,8 @@ def probe_table(report: ProbeReport) -> Table:
         table.add_column(column, overflow="fold")
     for c in report.capabilities:
         colour = COLOURS[c.verdict]
-        table.add_row(c.service, escape(c.behaviour), f"[{colour}]{c.verdict.value}[/{colour}]", escape(c.reason))
+        table.add_row(c.service, escape(c.behaviour), f"[{colour}]{c.verdict.value}[/{colour}]",
+                      escape(c.reason))
     return table
 
 
@@ -51,10 +52,11 @@ def cmd_probe(args: argparse.Namespace) -> int:
         return 2
     err.print(f"Probing {url} ...")
     report = run_probe(url, args.region)
-    if not report.capabilities or all(c.reason.startswith("CreateTable failed: EndpointConnectionError")
-                                       for c in report.capabilities[:1]) and report.account == "000000000000":
-        print(f"error: {url} did not answer as an AWS endpoint: {report.capabilities[0].reason}",
-              file=sys.stderr)
+    if not any(c.verdict is Verdict.SUPPORTED for c in report.capabilities):
+        print(f"error: {url} did not answer as an AWS endpoint (every probe failed: "
+              f"{report.capabilities[0].reason})", file=sys.stderr)
+        if args.json:
+            write_probe(report, args.json)
         return 2
     print_probe(report)
     if args.json:

@@ -18,11 +18,12 @@ from harness.load.prepare import build_plan, offers
 from harness.load.results import check, read_csv
 from harness.suites.adapter import RawTable, SaasAdapter, Target, Tenant
 from harness.suites.helpers import Oracle
+from harness.targets.spec import LOOPBACK_HOSTS
 
 LOCUSTFILES: dict[Scenario, str] = {"usage-plans": "usage_plans.py", "noisy-neighbour": "noisy_neighbour.py",
                                     "authorizer-cache": "authorizer_cache.py"}
 MAX_DURATION_S = 600.0
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = LOOPBACK_HOSTS
 
 
 class LoadRefused(ValueError):
@@ -136,7 +137,7 @@ def run(opts: LoadOptions, target: Target, adapter: SaasAdapter,
     progress("onboarding tenants and signing users in")
     plan, tenants = build_plan(adapter, opts.scenario, target.endpoint, opts.duration_s,
                                offers(opts.scenario, tuple(tiers), opts.flood_tier, opts.offer), opts.max_rps)
-    oracle = Oracle(target) if not target.state.get("aws") else None
+    oracle = Oracle(target) if not target.public_only else None
     before = _stored(oracle, adapter, tenants)
     out = opts.out_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)

@@ -1,1 +1,1 @@
-"""Where a command runs: the embedded target, an external endpoint behind the front door, or a deployed stack."""
+"""Where a command runs: the embedded target, an endpoint behind the front door, or a deployed stack."""

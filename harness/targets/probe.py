@@ -16,8 +16,17 @@ import boto3
 import botocore.config
 
 from harness.targets import probe_auth
-from harness.targets.verdicts import Capability, Outcome, Verdict, attempt, judge_condition, judge_invoke
-from harness.targets.verdicts import judge_stack, judge_steps, judge_usage
+from harness.targets.verdicts import (
+    Capability,
+    Outcome,
+    Verdict,
+    attempt,
+    judge_condition,
+    judge_invoke,
+    judge_stack,
+    judge_steps,
+    judge_usage,
+)
 
 ROOT = ("test", "test")
 CONFIG = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
@@ -166,7 +175,8 @@ def probe_lambda(ctx: ProbeContext) -> Iterator[Capability]:
         Code={"ZipFile": _zip(HANDLER)}, Timeout=30)) if role.ok else role
     if create.ok:
         ctx.later(lambda: lam.delete_function(FunctionName=name))
-        _wait(lambda: lam.get_function(FunctionName=name)["Configuration"].get("State", "Active") == "Active", 20)
+        _wait(lambda: lam.get_function(FunctionName=name)["Configuration"].get("State", "Active")
+              == "Active", 20)
 
     def invoke() -> dict[str, Any]:
         reply = lam.invoke(FunctionName=name, Payload=json.dumps({"n": 41}).encode())

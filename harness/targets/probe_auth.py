@@ -185,7 +185,8 @@ def probe_cognito(ctx: ProbeContext) -> Iterator[Capability]:
         check = _verify(token, keys[str(kid)])
         verified = check.ok
         if not check.ok:
-            fetched = Outcome(False, check.code, f"the pool's JWKS key does not verify its token: {check.message}")
+            fetched = Outcome(False, check.code,
+                              f"the pool's JWKS key does not verify its token: {check.message}")
     other, _ = _pool(ctx, "pool2")
     other_kids: list[str] | None = None
     if other.ok:

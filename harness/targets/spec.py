@@ -91,7 +91,8 @@ def add_target_option(p: argparse.ArgumentParser, *, upstream_alias: bool = Fals
     """--target (and, where the command had it before, --upstream URL as its endpoint alias)."""
     p.add_argument("--target", nargs="+", metavar="KIND", default=None,
                    help="embedded (default) | endpoint URL (the harness front door in front of an "
-                        "AWS-compatible endpoint) | state FILE (a stack deployed elsewhere, public APIs only)")
+                        "AWS-compatible endpoint) | state FILE (a stack deployed elsewhere, public APIs "
+                        "only)")
     if upstream_alias:
         p.add_argument("--upstream", metavar="URL", default=None,
                        help="the same as --target endpoint URL")

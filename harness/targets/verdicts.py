@@ -135,7 +135,8 @@ def judge_jwks(setup: Steps, token_kid: str | None, jwks_kids: Sequence[str], ve
     if not verified:
         return Verdict.UNSUPPORTED, "the token's signature does not verify with the pool's JWKS key"
     if other_pool_kids is not None and token_kid in other_pool_kids:
-        return Verdict.PARTIAL, f"tokens verify, but every user pool signs with the same key (kid {token_kid!r})"
+        return Verdict.PARTIAL, f"tokens verify, but every user pool signs with the same key " \
+                                f"(kid {token_kid!r})"
     return Verdict.SUPPORTED, "tokens verify with the pool's own JWKS key"
 
 
@@ -161,7 +162,8 @@ def judge_invoke(setup: Steps, invoke: Outcome, expected: Any) -> tuple[Verdict,
     reply = invoke.value if isinstance(invoke.value, dict) else {}
     payload = reply.get("payload")
     if reply.get("FunctionError"):
-        return Verdict.UNSUPPORTED, f"the function did not run ({reply['FunctionError']}): {str(payload)[:200]}"
+        return Verdict.UNSUPPORTED, f"the function did not run ({reply['FunctionError']}): " \
+                                    f"{str(payload)[:200]}"
     if payload != expected:
         return Verdict.UNSUPPORTED, f"the payload is not the handler's result: {str(payload)[:200]}"
     return Verdict.SUPPORTED, "the handler ran and returned its result"
