@@ -52,6 +52,15 @@ def test_run_passes_against_moto_server_behind_the_front_door(moto_endpoint: Mot
     assert verdicts["session policy narrows the role (AssumeRole Policy)"] == "unsupported"
     assert verdicts["JWKS verifies the pool's tokens (a key per pool)"] == "partial"
     _passed(summary, tmp_path)
+    # The endpoint still holds that deployment: a run without --reset-endpoint says so and what to do.
+    again = tmp_path / "again"
+    again.mkdir()
+    proc = subprocess.run([SAAS_HARNESS, "run", "--upstream", moto_endpoint.url, "--no-probe", "--no-suites",
+                           "--tiers", "basic=1", "--quiet"], cwd=again, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 2
+    assert "already exists" in proc.stderr and "--reset-endpoint" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_run_passes_against_ministack_behind_the_front_door(ministack: MiniStack, tmp_path: Path) -> None:
@@ -62,18 +71,3 @@ def test_run_passes_against_ministack_behind_the_front_door(ministack: MiniStack
     assert f"what {ministack.url} itself supports" in proc.stdout
     assert _verdicts(summary)["dynamodb:LeadingKeys condition"] == "unsupported"
     _passed(summary, tmp_path)
-
-
-def test_a_second_run_without_reset_names_the_leftover_deployment(moto_endpoint: MotoServer,
-                                                                 tmp_path: Path) -> None:
-    """An endpoint still holding an earlier deployment is reported with what to do, not a traceback."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first, _ = _run(moto_endpoint.url, tmp_path / "a", "--no-suites", "--no-probe")
-    assert first.returncode == 0, first.stderr[-3000:]
-    proc = subprocess.run([SAAS_HARNESS, "run", "--upstream", moto_endpoint.url, "--no-probe", "--no-suites",
-                           "--tiers", "basic=1", "--quiet"], cwd=tmp_path / "b", capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 2
-    assert "already exists" in proc.stderr and "--reset-endpoint" in proc.stderr
-    assert "Traceback" not in proc.stderr
