@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=30.0, help="attacks: seconds at most (default 30)")
     bench.add_argument("--attack-tiers", default="basic=2,premium=1,platinum=1", metavar="TIERS",
                        help="attacks: tenants attacking each other (default basic=2,premium=1,platinum=1)")
+    add_target_option(bench)
+    bench.add_argument("--allow-remote", action="store_true",
+                       help="attacks with --target state FILE: allow a stack that is not on loopback")
     bench.set_defaults(func=_lazy("bench", "cmd_bench"))
 
     rp = sub.add_parser("replay", help="re-run a saved violation (repro JSON); exit 1 while it still leaks")
@@ -166,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="folder of the locustfiles (default loadtests)")
     ld.add_argument("--prepare-only", action="store_true",
                     help="with --state: onboard and write .harness/load-plan.json for `locust -f`, then stop")
-    ld.add_argument("--state", metavar="FILE", help="attach to a running `saas-harness up` (its state.json)")
+    ld.add_argument("--state", metavar="FILE", help="the same as --target state FILE")
+    add_target_option(ld)
     ld.add_argument("--adapter", metavar="MODULE:CLASS", help="the app adapter (default the reference one)")
     ld.add_argument("--allow-remote", action="store_true", help="allow a target that is not on loopback")
     ld.add_argument("--json", metavar="PATH", help="write the results and checks here")
@@ -210,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     mu.add_argument("--skip-clean", action="store_true", help="do not run the clean stack first")
     mu.add_argument("--pytest-arg", action="append", metavar="ARG", help="extra pytest argument (repeatable)")
     mu.add_argument("--json", metavar="PATH", help="write the per-mutant report here")
+    add_target_option(mu)
     mu.set_defaults(func=_lazy("mutants", "cmd_mutants"))
     return parser
 

@@ -18,10 +18,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.bench.attack_plan import Attack, Party, Verdict, plan
-from harness.bench.process import TargetProcess
+from harness.bench.attack_target import attack_target
 from harness.bench.stats import percentile
 from harness.client.saas import SaasClient
 from harness.saas.onboard import TenantRecord, onboard
+from harness.targets.spec import EMBEDDED, LOOPBACK_HOSTS, TargetSpec
+
+MAX_SECONDS = 600.0
+MAX_ATTEMPTS = 100_000
 
 TARGET_ATTEMPTS_PER_S = 500.0
 MAX_EXAMPLES = 5
@@ -84,14 +88,17 @@ def _send(conn: http.client.HTTPConnection, attack: Attack) -> tuple[int, bytes]
 
 
 def drive(endpoint: str, attacks: list[Attack], *, attempts: int, seconds: float,
-          concurrency: int) -> tuple[Tally, float]:
+          concurrency: int, allow_remote: bool = False) -> tuple[Tally, float]:
     """Send up to `attempts` attacks from `concurrency` threads for at most `seconds`; (tally, elapsed)."""
     if not attacks:
         raise ValueError("no attacks to send: the bench needs at least two tenants")
     parts = urlsplit(endpoint)
     host = parts.hostname or "127.0.0.1"
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK_HOSTS and not allow_remote:
         raise ValueError(f"bench attacks runs on loopback only, not {host}")
+    if not 0 < seconds <= MAX_SECONDS or not 0 < attempts <= MAX_ATTEMPTS:
+        raise ValueError(f"bench attacks is bounded: 1-{MAX_ATTEMPTS} attempts in at most "
+                         f"{MAX_SECONDS:.0f} s")
     lock = threading.Lock()
     sent = [0]
     total = Tally()
@@ -151,31 +158,32 @@ def summary(tally: Tally, elapsed: float) -> dict[str, Any]:
 
 
 def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
-        tiers: dict[str, int] | None = None, warmup: int = 400, max_environments: int = 64) -> dict[str, Any]:
+        tiers: dict[str, int] | None = None, warmup: int = 400, max_environments: int = 64,
+        spec: TargetSpec = EMBEDDED, allow_remote: bool = False) -> dict[str, Any]:
     """Onboard, sign in, warm up (every thread's Lambda environments), then the timed attack run.
 
     The attacks reach about seven functions (product, order, tenant management, authorizers, silo
     copies), each with up to `concurrency` environments at once: under the default cap of 24 the pool
     would evict and cold-start environments in the middle of the timed run."""
     counts = tiers or {"basic": 2, "premium": 1, "platinum": 1}
-    with TargetProcess("--max-environments", str(max_environments), stack=True) as target:
-        state = target.state()
-        client = SaasClient(target.endpoint, state["admin_api_url"])
+    with attack_target(spec, allow_remote, max_environments) as target:
+        state = target.state
+        client = SaasClient(target.endpoint, state["admin_api_url"], str(state.get("region", "us-east-1")))
         t0 = time.perf_counter()
         parties = [_party(client, t) for t in onboard(client, counts, concurrency=4)]
         setup_s = time.perf_counter() - t0
         attacks = plan(parties, state["admin_api_url"])
         warm, warm_s = drive(target.endpoint, attacks, attempts=max(warmup, concurrency), seconds=seconds,
-                             concurrency=concurrency)
+                             concurrency=concurrency, allow_remote=allow_remote)
         timed, elapsed = drive(target.endpoint, attacks, attempts=attempts, seconds=seconds,
-                               concurrency=concurrency)
-        metrics = target.admin("GET", "/_harness/metrics")
+                               concurrency=concurrency, allow_remote=allow_remote)
+        metrics = target.metrics()
     result = summary(timed, elapsed)
     warm_summary = summary(warm, warm_s)
     leaked = result["leaked"] or warm_summary["leaked"]
     errors = timed.verdicts["server-error"] + warm.verdicts["server-error"]
     return {
-        "benchmark": "attacks",
+        "benchmark": "attacks", "target": spec.describe(),
         "tenants": [{"name": p.name, "api": urlsplit(p.api_url).path} for p in parties],
         "mix": counts, "concurrency": concurrency, "max_environments": max_environments,
         "distinct_attacks": len(attacks),

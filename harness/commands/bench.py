@@ -10,6 +10,17 @@ from typing import Any
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
+
+    try:
+        spec = target_from_args(args)
+    except TargetSpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if spec.kind is not TargetKind.EMBEDDED and args.which != "attacks":
+        print(f"error: bench {args.which} measures the harness itself (embedded); only bench attacks takes "
+              f"--target {spec.kind.value}", file=sys.stderr)
+        return 2
     result: dict[str, Any]
     if args.which == "edge":
         from harness.bench import edge
@@ -31,10 +42,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         from harness.saas.onboard import OnboardError
+        from harness.targets.statefile import StateFileError
 
         try:
             result = attacks.run(attempts=args.attempts, seconds=args.seconds, concurrency=args.concurrency,
-                                 tiers=tiers)
+                                 tiers=tiers, spec=spec, allow_remote=args.allow_remote)
+        except StateFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         except (OnboardError, attacks.SetupError) as exc:
             print(f"error: bench attacks could not set its tenants up: {exc}", file=sys.stderr)
             return 2

@@ -25,8 +25,11 @@ def cmd_mutants(args: argparse.Namespace) -> int:
         print(f"saas-harness mutants: no such suite or stack folder: {', '.join(missing) or args.stack}",
               file=sys.stderr)
         return 2
+    extra, rc = _target_args(args)
+    if rc:
+        return rc
     opts = RunOptions(Path(args.stack).resolve(), suites, args.adapter, args.full,
-                      pytest_args=tuple(args.pytest_arg or ()))
+                      pytest_args=(*extra, *(args.pytest_arg or ())))
     report: dict[str, Any] = {"catalog": str(args.catalog), "stack": str(args.stack), "full": args.full}
     started = time.monotonic()
     if not args.skip_clean:
@@ -53,6 +56,30 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     _write(args.json, report)
     print(f"{report['caught']}/{report['total']} mutants caught in {report['seconds']}s")
     return 0 if all(r.caught and not r.error for r in results) else 1
+
+
+def _target_args(args: argparse.Namespace) -> tuple[tuple[str, ...], int]:
+    """--target as the suites' pytest options: an endpoint behind a fresh embedded front door per run."""
+    from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
+
+    try:
+        spec = target_from_args(args)
+    except TargetSpecError as exc:
+        print(f"saas-harness mutants: {exc}", file=sys.stderr)
+        return (), 2
+    if spec.kind is TargetKind.STATE:
+        print("saas-harness mutants: each mutant deploys a changed copy of the stack; a stack deployed "
+              "elsewhere (--target state) cannot be changed: use the embedded target or --target "
+              "endpoint URL",
+              file=sys.stderr)
+        return (), 2
+    if spec.kind is TargetKind.ENDPOINT:
+        if args.workers != 1:
+            print("saas-harness mutants: --target endpoint runs one mutant at a time (each clears the "
+                  "endpoint before deploying): use --workers 1", file=sys.stderr)
+            return (), 2
+        return ("--saas-upstream", str(spec.url), "--saas-upstream-reset"), 0
+    return (), 0
 
 
 def _write(path: str | None, report: dict[str, Any]) -> None:

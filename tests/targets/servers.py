@@ -59,7 +59,8 @@ class MiniStack:
     def listening_addresses(self) -> set[str]:
         """Every local address the process (and its children) listens on."""
         procs = [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children(recursive=True)]
-        return {c.laddr.ip for p in procs for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}
+        return {c.laddr.ip for p in procs for c in p.net_connections("inet")
+                if c.status == psutil.CONN_LISTEN}
 
     def stop(self) -> None:
         with contextlib.suppress(psutil.NoSuchProcess):

@@ -20,7 +20,8 @@ def edge(ministack: MiniStack, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield t
 
 
-def test_get_usage_plans_by_key_lists_only_the_keys_own_plans(edge: EmbeddedTarget, ministack: MiniStack) -> None:
+def test_get_usage_plans_by_key_lists_only_the_keys_own_plans(edge: EmbeddedTarget,
+                                                              ministack: MiniStack) -> None:
     """GetUsagePlans with keyId lists the usage plans that key is associated with; ministack lists every
     plan, so the edge applies the filter.
     https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsagePlans.html"""

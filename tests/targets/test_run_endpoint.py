@@ -21,7 +21,8 @@ def _run(url: str, cwd: Path, *extra: str) -> tuple[subprocess.CompletedProcess[
     """The README's command from a fresh folder with its default relative paths (.harness/report)."""
     proc = subprocess.run([SAAS_HARNESS, "run", "--target", "endpoint", url, "--reset-endpoint",
                            "--tiers", "basic=1,premium=1", "--items", "1", "--only", "S10", "--quiet",
-                           "--json", "run.json", *extra], cwd=cwd, capture_output=True, text=True, timeout=420)
+                           "--json", "run.json", *extra], cwd=cwd, capture_output=True, text=True,
+                          timeout=420)
     summary = json.loads((cwd / "run.json").read_text()) if (cwd / "run.json").exists() else {}
     return proc, summary
 

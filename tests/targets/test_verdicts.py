@@ -34,7 +34,8 @@ def test_attempt_turns_an_aws_error_into_its_code_and_message() -> None:
 
 
 def test_attempt_names_an_html_error_page_instead_of_quoting_it() -> None:
-    err = ClientError({"Error": {"Code": "404", "Message": "<!doctype html><html><title>404</title>"}}, "GetUsage")
+    page = "<!doctype html><html><title>404</title>"
+    err = ClientError({"Error": {"Code": "404", "Message": page}}, "GetUsage")
     assert "HTML error page" in attempt(lambda: _raise(err)).message
 
 
@@ -49,12 +50,14 @@ def test_attempt_keeps_the_value_of_a_call_that_answered() -> None:
 
 def test_steps_are_supported_only_when_every_one_answered() -> None:
     assert judge_steps([("A", OK), ("B", OK)], "done") == (Verdict.SUPPORTED, "done")
-    verdict, reason = judge_steps([("A", OK), ("B", Outcome(False, "NotImplemented", "B")), ("C", OK)], "done")
+    broken = Outcome(False, "NotImplemented", "B")
+    verdict, reason = judge_steps([("A", OK), ("B", broken), ("C", OK)], "done")
     assert verdict is Verdict.UNSUPPORTED and reason.startswith("B failed: NotImplemented")
 
 
 def test_a_failed_refinement_makes_answered_steps_partial() -> None:
-    verdict, reason = judge_steps([("A", OK)], "plans work", [("filter", Outcome(False, "Mismatch", "ignored"))])
+    ignored = Outcome(False, "Mismatch", "ignored")
+    verdict, reason = judge_steps([("A", OK)], "plans work", [("filter", ignored)])
     assert verdict is Verdict.PARTIAL and reason == "plans work, but ignored"
 
 
