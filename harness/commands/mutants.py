@@ -14,6 +14,9 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     from harness.mutants.catalog import CatalogError, load_catalog
     from harness.mutants.runner import MutantResult, RunOptions, run_catalog, run_clean
 
+    extra, rc = _target_args(args)  # refused before anything is read
+    if rc:
+        return rc
     try:
         mutants = load_catalog(Path(args.catalog), tuple(args.only or ()))
     except CatalogError as exc:
@@ -25,9 +28,6 @@ def cmd_mutants(args: argparse.Namespace) -> int:
         print(f"saas-harness mutants: no such suite or stack folder: {', '.join(missing) or args.stack}",
               file=sys.stderr)
         return 2
-    extra, rc = _target_args(args)
-    if rc:
-        return rc
     opts = RunOptions(Path(args.stack).resolve(), suites, args.adapter, args.full,
                       pytest_args=(*extra, *(args.pytest_arg or ())))
     report: dict[str, Any] = {"catalog": str(args.catalog), "stack": str(args.stack), "full": args.full}

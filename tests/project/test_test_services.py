@@ -24,7 +24,7 @@ def test_the_ministack_pin_matches_its_lock_and_what_make_install_put_there() ->
     name, version = spec["ministack"].split("==")
     assert _lock()[name] == version
     if MINISTACK.exists():
-        freeze = subprocess.run([str(MINISTACK.parent / "python"), "-m", "pip", "freeze"], capture_output=True,
-                                text=True, timeout=60).stdout
+        freeze = subprocess.run([str(MINISTACK.parent / "python"), "-m", "pip", "freeze"],
+                                capture_output=True, text=True, timeout=60).stdout
         installed = {k.lower(): v for k, _, v in (line.partition("==") for line in freeze.splitlines())}
         assert installed == _lock(), "the ministack venv differs from requirements-ministack.lock"
