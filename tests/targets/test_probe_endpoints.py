@@ -1,6 +1,7 @@
 """The capability probe against real endpoints: moto_server and ministack subprocesses, and the harness.
 
-Each verdict comes from a real small call; these pin what moto 5.2.5 and ministack 1.5.33 do (both pinned).
+Each verdict comes from a real small call; these pin what ministack 1.5.33 does (pinned); moto_server's
+verdicts are checked in test_run_endpoint.py, from the probe `run --target endpoint` keeps in its summary.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from harness.target import EmbeddedTarget
 from harness.targets.probe import run_probe
-from tests.targets.servers import MiniStack, MotoServer
+from tests.targets.servers import MiniStack
 
 SAAS_HARNESS = str(Path(sys.executable).with_name("saas-harness"))
 pytestmark = pytest.mark.endpoint
@@ -28,25 +29,6 @@ def _probe(url: str, cwd: Path) -> dict[str, tuple[str, str]]:
     assert "supported" in proc.stdout
     doc = json.loads((cwd / "probe.json").read_text())
     return {c["behaviour"]: (c["verdict"], c["reason"]) for c in doc["capabilities"]}
-
-
-def test_probe_reports_what_moto_server_lacks(moto_endpoint: MotoServer, tmp_path: Path) -> None:
-    """moto_server stores session policies but never applies them, signs every pool with one key and
-    cannot run Lambda code without Docker (docs: /work/shared facts; AssumeRole session policies narrow:
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_assumerole.html)."""
-    got = _probe(moto_endpoint.url, tmp_path)
-    assert got["CRUD (CreateTable, PutItem, GetItem, DeleteItem)"][0] == "supported"
-    assert got["condition expressions (attribute_not_exists)"][0] == "supported"
-    assert got["AssumeRole"][0] == "supported"
-    assert got["session policy narrows the role (AssumeRole Policy)"] == (
-        "unsupported", "not enforced: PutItem outside the session policy was not denied")
-    assert got["dynamodb:LeadingKeys condition"][0] == "unsupported"
-    assert got["JWKS verifies the pool's tokens (a key per pool)"][0] == "partial"
-    assert "same key" in got["JWKS verifies the pool's tokens (a key per pool)"][1]
-    assert got["GetUsage"][0] == "unsupported"
-    assert got["Invoke (Python handler runs)"][0] == "unsupported"
-    assert "docker" in got["Invoke (Python handler runs)"][1].lower()
-    assert got["CreateStack (a DynamoDB table)"][0] == "supported"
 
 
 def test_probe_reports_what_ministack_lacks(ministack: MiniStack, tmp_path: Path) -> None:
