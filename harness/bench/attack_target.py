@@ -10,6 +10,7 @@ from typing import Any
 
 from harness.bench.process import TargetProcess
 from harness.targets import statefile
+from harness.targets.attach import load_target_state
 from harness.targets.spec import EMBEDDED, TargetKind, TargetSpec
 
 
@@ -34,9 +35,8 @@ def attack_target(spec: TargetSpec = EMBEDDED, allow_remote: bool = False,
     """StateFileError for a state file that is bad or names a remote stack without allow_remote."""
     if spec.kind is TargetKind.STATE:
         assert spec.state_file is not None
-        state = statefile.load(spec.state_file)
-        statefile.check_loopback(state, allow_remote, "bench attacks")
-        if state["endpoint"] is None:
+        state = load_target_state(spec.state_file, allow_remote, "bench attacks")
+        if not state.get("endpoint"):
             raise statefile.StateFileError(
                 f"{spec.state_file}: bench attacks sends every attempt to one endpoint's execute-api paths; "
                 "a stack on AWS itself has a host per API (give the state an endpoint)")

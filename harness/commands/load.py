@@ -22,6 +22,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                        offer=args.offer, max_rps=args.max_rps, processes=args.processes,
                        locustfiles=Path(args.locustfiles), allow_remote=args.allow_remote)
     from harness.targets import statefile
+    from harness.targets.attach import load_target_state
     from harness.targets.spec import TargetKind, TargetSpecError, parse_target, target_from_args
 
     try:
@@ -34,7 +35,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     if spec.kind is TargetKind.STATE:  # refused before anything is loaded or sent
         assert spec.state_file is not None
         try:
-            state = _attached_state(spec.state_file, args.allow_remote)
+            state = load_target_state(spec.state_file, args.allow_remote, "load")
         except (LoadRefused, statefile.StateFileError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -67,31 +68,6 @@ def cmd_load(args: argparse.Namespace) -> int:
         return 2
     finally:
         adapter.close()
-
-
-def _attached_state(path: Path, allow_remote: bool) -> dict[str, Any]:
-    """`up`'s own state.json (health-checked) or a deployed stack's state file; loopback unless allowed."""
-    import json
-
-    from harness.load.runner import check_target
-    from harness.targets import statefile
-
-    try:
-        raw = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise statefile.StateFileError(f"{path}: {exc}") from None
-    if isinstance(raw, dict) and raw.get("kind") == statefile.KIND:
-        state = statefile.validate(raw, str(path))
-        statefile.check_loopback(state, allow_remote, "load")
-        return state
-    from harness.state import StaleState, read_live_state
-
-    try:
-        state = read_live_state(path.parent)
-    except (StaleState, FileNotFoundError) as exc:
-        raise statefile.StateFileError(str(exc)) from None
-    check_target(str(state["endpoint"]), allow_remote)
-    return state
 
 
 def _run(run: Any, opts: Any, target: Any, adapter: Any) -> dict[str, Any]:

@@ -57,3 +57,15 @@ def test_an_endpoint_that_does_not_answer_stops_run_before_any_deploy(tmp_path: 
 
     proc = _cli(tmp_path, "run", "--target", "endpoint", f"http://127.0.0.1:{free_port()}", "--no-suites")
     assert proc.returncode == 2 and "does not answer as an AWS endpoint" in proc.stderr, proc.stderr
+
+
+def test_an_up_state_file_whose_target_is_gone_is_refused(tmp_path: Path) -> None:
+    """`--target state FILE` also takes a running `up`'s state.json, health-checked first."""
+    from tests.targets.servers import free_port
+
+    (tmp_path / "state.json").write_text(json.dumps({"run_id": "r1", "endpoint": f"http://127.0.0.1:{free_port()}"}))
+    for args in (("run", "--target", "state", "state.json", "--no-suites"),
+                 ("load", "usage-plans", "--target", "state", "state.json"),
+                 ("bench", "attacks", "--target", "state", "state.json")):
+        proc = _cli(tmp_path, *args)
+        assert proc.returncode == 2 and "is not running" in proc.stderr, (args, proc.stderr)
