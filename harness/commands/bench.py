@@ -36,6 +36,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from harness.bench import attacks
         from harness.saas.onboard import parse_tiers
 
+        if not (0 < args.seconds <= attacks.MAX_SECONDS and 0 < args.attempts <= attacks.MAX_ATTEMPTS):
+            print(f"error: bench attacks is bounded: --attempts 1-{attacks.MAX_ATTEMPTS}, --seconds at most "
+                  f"{attacks.MAX_SECONDS:.0f}", file=sys.stderr)
+            return 2
+
         try:
             tiers = parse_tiers(args.attack_tiers)
         except ValueError as exc:

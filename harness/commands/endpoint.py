@@ -19,8 +19,8 @@ def prepare_endpoint(args: argparse.Namespace) -> dict[str, Any] | None:
     try:
         remote = RemoteEndpoint(url, args.region)
     except Exception as exc:
-        print(f"error: the endpoint {url} does not answer as an AWS endpoint (sts:GetCallerIdentity): "
-              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: cannot start the upstream {url}: it does not answer as an AWS endpoint "
+              f"(sts:GetCallerIdentity): {type(exc).__name__}: {exc}", file=sys.stderr)
         return None
     if getattr(args, "reset_endpoint", False):
         err.print(f"Clearing {url} through its reset hook ...")

@@ -69,3 +69,9 @@ def test_an_up_state_file_whose_target_is_gone_is_refused(tmp_path: Path) -> Non
                  ("bench", "attacks", "--target", "state", "state.json")):
         proc = _cli(tmp_path, *args)
         assert proc.returncode == 2 and "is not running" in proc.stderr, (args, proc.stderr)
+
+
+@pytest.mark.parametrize("bound", [("--attempts", "100001"), ("--seconds", "601"), ("--seconds", "0")])
+def test_bench_attacks_is_bounded_in_count_and_time(tmp_path: Path, bound: tuple[str, str]) -> None:
+    proc = _cli(tmp_path, "bench", "attacks", *bound)
+    assert proc.returncode == 2 and "bench attacks is bounded" in proc.stderr, proc.stderr
