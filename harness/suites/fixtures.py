@@ -140,7 +140,7 @@ def saas_oracle(saas_suite_target: Target) -> Oracle:
 def saas_clock(saas_suite_target: Target, saas_http: ApiClient) -> Iterator[Clock]:
     """The target's virtual clock, unfrozen again after the test; skipped where there is none."""
     if not saas_suite_target.endpoint or saas_suite_target.public_only:
-        pytest.skip("virtual clock: the target has no harness admin API (public APIs only)")
+        pytest.skip("virtual clock: the target has no harness endpoint (public APIs only)")
     try:
         clock = Clock(saas_suite_target.endpoint, saas_http)
     except ClockUnavailable as exc:
