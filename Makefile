@@ -8,13 +8,23 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
+# ministack (an AWS emulator the endpoint tests run as a subprocess) pins a botocore of its own, so it
+# lives in a venv of its own inside $(VENV), pinned by requirements-ministack.lock.
+MINISTACK_VENV := $(VENV)/ministack
+MINISTACK_STAMP := $(MINISTACK_VENV)/.installed-stamp
+
+$(MINISTACK_STAMP): requirements-ministack.lock $(STAMP)
+	python3 -m venv $(MINISTACK_VENV)
+	$(MINISTACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-ministack.lock
+	touch $(MINISTACK_STAMP)
+
 .PHONY: install run test lint bench
-install: $(STAMP)
+install: $(STAMP) $(MINISTACK_STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/saas-harness run --json .harness/run-summary.json
 
-test: $(STAMP)
+test: $(STAMP) $(MINISTACK_STAMP)
 	$(PY) -m pytest -q -n auto
 
 # Python folders to lint; ones not (yet) in the tree are skipped rather than failing the run.

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.targets.spec import add_target_option
+
 
 def _lazy(module: str, name: str) -> Any:
     """Import a command only when it runs, so `--help` and `up` start fast."""
@@ -28,9 +30,12 @@ def _target_options(p: argparse.ArgumentParser, default_port: int = 4566) -> Non
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--max-environments", type=int, default=24,
                    help="Lambda execution environments alive at once (default 24, ~60 MB each)")
-    p.add_argument("--upstream", metavar="URL", default=None,
-                   help="put the front door in front of this AWS-compatible endpoint instead of "
-                        "in-process moto (LocalStack, ministack, moto_server)")
+    add_target_option(p, upstream_alias=True)
+    p.add_argument("--reset-endpoint", action="store_true",
+                   help="with --target endpoint: clear the endpoint first through its reset hook "
+                        "(moto_server, ministack, LocalStack)")
+    p.add_argument("--no-probe", action="store_true",
+                   help="with --target endpoint: skip the capability probe")
     p.add_argument("--fault", action="append", metavar="RULE",
                    help="inject latency or errors, e.g. 'sts:AssumeRole latency=fixed:200ms', "
                         "'dynamodb:* error=throttle:0.1', 'function:*Authorizer* lambda=timeout' "
@@ -103,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--suites-timeout", type=float, default=3600.0, metavar="SECONDS",
                      help="stop the suites after this long (default 3600)")
     run.add_argument("--quiet", action="store_true", help="no progress bars or pytest output")
+    run.add_argument("--allow-remote", action="store_true",
+                     help="with --target state FILE: allow a stack that is not on loopback")
     run.set_defaults(func=_lazy("run", "cmd_run"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
@@ -128,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="attacks: warm up at least this long (default 35, past the 30 s authorizer TTL)")
     bench.add_argument("--attack-tiers", default="basic=2,premium=1,platinum=1", metavar="TIERS",
                        help="attacks: tenants attacking each other (default basic=2,premium=1,platinum=1)")
+    add_target_option(bench)
+    bench.add_argument("--allow-remote", action="store_true",
+                       help="attacks with --target state FILE: allow a stack that is not on loopback")
     bench.set_defaults(func=_lazy("bench", "cmd_bench"))
 
     rp = sub.add_parser("replay", help="re-run a saved violation (repro JSON); exit 1 while it still leaks")
@@ -173,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="folder of the locustfiles (default loadtests)")
     ld.add_argument("--prepare-only", action="store_true",
                     help="with --state: onboard and write .harness/load-plan.json for `locust -f`, then stop")
-    ld.add_argument("--state", metavar="FILE", help="attach to a running `saas-harness up` (its state.json)")
+    ld.add_argument("--state", metavar="FILE", help="the same as --target state FILE")
+    add_target_option(ld)
     ld.add_argument("--adapter", metavar="MODULE:CLASS", help="the app adapter (default the reference one)")
     ld.add_argument("--allow-remote", action="store_true", help="allow a target that is not on loopback")
     ld.add_argument("--json", metavar="PATH", help="write the results and checks here")
@@ -184,6 +195,26 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--html", default=".harness/report.html", help="where the page goes")
     rep.add_argument("--markdown", default=".harness/report.md", help="where the markdown goes")
     rep.set_defaults(func=_lazy("report", "cmd_report"))
+
+    ds = sub.add_parser("describe", help="write a state file for --target state FILE from a deployed stack's "
+                                         "CloudFormation outputs")
+    ds.add_argument("--stack", required=True, help="the SaaS's control-plane stack (stack/template.yaml)")
+    ds.add_argument("--pooled-stack", default="stack-pooled",
+                    help="the pooled tenant stack, for pooled_api_url (default stack-pooled)")
+    ds.add_argument("--endpoint", metavar="URL", help="an AWS-compatible endpoint (default: AWS itself)")
+    ds.add_argument("--region", default="us-east-1")
+    ds.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    ds.add_argument("--operator", action="append", metavar="ROLE=USERNAME:PASSWORD",
+                    help="a provider user of the operations pool (SystemAdmin, CustomerSupport); repeatable")
+    ds.add_argument("--out", required=True, metavar="FILE", help="where the state file goes")
+    ds.set_defaults(func=_lazy("describe", "cmd_describe"))
+
+    pr = sub.add_parser("probe", help="what an AWS-compatible endpoint itself supports, per service "
+                                       "and behaviour")
+    pr.add_argument("url", help="the endpoint, e.g. http://127.0.0.1:4567")
+    pr.add_argument("--region", default="us-east-1")
+    pr.add_argument("--json", metavar="PATH", help="write the verdicts here")
+    pr.set_defaults(func=_lazy("probe", "cmd_probe"))
 
     mu = sub.add_parser("mutants", help="plant each catalogued bug in a stack copy; the suites must catch it")
     mu.add_argument("--catalog", default="scenarios/bugs", help="the mutant folder (default scenarios/bugs)")
@@ -200,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the mutants with a '# fault:' header: each must pass every suite but its fault "
                          "scenario and be caught by it; the clean stack must pass the fault scenarios")
     mu.add_argument("--json", metavar="PATH", help="write the per-mutant report here")
+    add_target_option(mu)
     mu.set_defaults(func=_lazy("mutants", "cmd_mutants"))
     return parser
 

@@ -52,7 +52,7 @@ def _pool_signer(target: Target, http: ApiClient, pool_id: str) -> Signer | None
             return ring.sign(pool_id, "id", dict(claims))
 
         return sign
-    if target.state.get("aws") or not target.endpoint:
+    if target.public_only or not target.endpoint:
         return None
     url = target.endpoint.rstrip("/") + "/_harness/cognito/sign"
 

@@ -135,7 +135,7 @@ class ReferenceAdapter(SaasAdapter):
             raise RuntimeError("the reference SaaS is not on this target: start it with `saas-harness up` "
                                "and pass its state file with --saas-state")
         self._client = SaasClient(target.endpoint, self.state["admin_api_url"], target.region)
-        if not target.state.get("aws"):  # credentials and policies are read as root: a harness target
+        if not target.public_only:  # credentials and policies are read as root: a harness target
             self._scoped = ScopedAccess(target, self.state, self.stack_dir)
         self._target = target
 
@@ -231,16 +231,23 @@ class ReferenceAdapter(SaasAdapter):
         return AUTHORIZER_TTL[api]
 
     def _root(self, service: str) -> Any:
-        """A root client on the target (the account's `test` keys), for provider-side operations."""
+        """A provider-side client: the account's `test` keys on a harness target, the user's own
+        credentials on an attached stack."""
         import boto3
 
         if self._target is None:
             raise RuntimeError("attach the adapter to a target first")
+        target = self._target
         with self._lock:
             if service not in self._roots:
-                self._roots[service] = boto3.session.Session().client(
-                    service, region_name=self._target.region, endpoint_url=self._target.endpoint,
-                    aws_access_key_id="test", aws_secret_access_key="test")
+                if target.public_only:  # an attached stack: the user's own credentials (standard chain)
+                    session = boto3.session.Session(profile_name=target.state.get("profile"))
+                    self._roots[service] = session.client(service, region_name=target.region,
+                                                          endpoint_url=target.endpoint or None)
+                else:
+                    self._roots[service] = boto3.session.Session().client(
+                        service, region_name=target.region, endpoint_url=target.endpoint,
+                        aws_access_key_id="test", aws_secret_access_key="test")
             return self._roots[service]
 
     @property

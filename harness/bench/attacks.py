@@ -19,10 +19,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.bench.attack_plan import Attack, Party, Verdict, plan
-from harness.bench.process import TargetProcess
+from harness.bench.attack_target import AttackTarget, attack_target
 from harness.bench.stats import percentile
 from harness.client.saas import SaasClient
 from harness.saas.onboard import TenantRecord, onboard
+from harness.targets.spec import EMBEDDED, LOOPBACK_HOSTS, TargetSpec
+
+MAX_SECONDS = 600.0
+MAX_ATTEMPTS = 100_000
 
 TARGET_ATTEMPTS_PER_S = 500.0
 MAX_EXAMPLES = 5
@@ -90,13 +94,13 @@ def _send(conn: http.client.HTTPConnection, attack: Attack) -> tuple[int, bytes]
 
 
 def drive(endpoint: str, attacks: list[Attack], *, attempts: int, seconds: float,
-          concurrency: int) -> tuple[Tally, float]:
+          concurrency: int, allow_remote: bool = False) -> tuple[Tally, float]:
     """Send up to `attempts` attacks from `concurrency` threads for at most `seconds`; (tally, elapsed)."""
     if not attacks:
         raise ValueError("no attacks to send: the bench needs at least two tenants")
     parts = urlsplit(endpoint)
     host = parts.hostname or "127.0.0.1"
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK_HOSTS and not allow_remote:
         raise ValueError(f"bench attacks runs on loopback only, not {host}")
     lock = threading.Lock()
     sent = [0]
@@ -159,12 +163,13 @@ def summary(tally: Tally, elapsed: float) -> dict[str, Any]:
             "leaked": tally.verdicts["leaked"] > 0, "not_refused_examples": tally.bad}
 
 
-def _cold_starts(target: TargetProcess) -> int:
-    return int(target.admin("GET", "/_harness/metrics").get("lambda", {}).get("cold_starts", 0))
+def _cold_starts(target: AttackTarget) -> int:
+    return int(target.metrics().get("lambda", {}).get("cold_starts", 0))
 
 
 def warm_up(endpoint: str, attacks: list[Attack], cold_starts: Callable[[], int], *, attempts: int,
-            seconds: float, concurrency: int, min_seconds: float = WARMUP_MIN_S) -> tuple[Tally, float, int]:
+            seconds: float, concurrency: int, min_seconds: float = WARMUP_MIN_S,
+            allow_remote: bool = False) -> tuple[Tally, float, int]:
     """Rounds of `attempts` until `min_seconds` have passed and a round starts no Lambda environment
     (or MAX_WARMUP_ROUNDS); (tally, elapsed, rounds). Under the mix some functions reach their full
     concurrency only now and then (the authorizers when their cache entries expire), so one fixed
@@ -172,7 +177,8 @@ def warm_up(endpoint: str, attacks: list[Attack], cold_starts: Callable[[], int]
     total, elapsed, rounds = Tally(), 0.0, 0
     before = cold_starts()
     while rounds < MAX_WARMUP_ROUNDS:
-        tally, took = drive(endpoint, attacks, attempts=attempts, seconds=seconds, concurrency=concurrency)
+        tally, took = drive(endpoint, attacks, attempts=attempts, seconds=seconds, concurrency=concurrency,
+                            allow_remote=allow_remote)
         total.merge(tally)
         elapsed += took
         rounds += 1
@@ -185,29 +191,31 @@ def warm_up(endpoint: str, attacks: list[Attack], cold_starts: Callable[[], int]
 
 def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
         tiers: dict[str, int] | None = None, warmup: int = 400, max_environments: int = 64,
-        warmup_seconds: float = WARMUP_MIN_S) -> dict[str, Any]:
+        warmup_seconds: float = WARMUP_MIN_S, spec: TargetSpec = EMBEDDED,
+        allow_remote: bool = False) -> dict[str, Any]:
     """Onboard, sign in, warm up until the Lambda environments stop growing, then the timed run.
 
     The attacks reach about seven functions (product, order, tenant management, authorizers, silo
     copies), each with up to `concurrency` environments at once: under the default cap of 24 the pool
     would evict and cold-start environments in the middle of the timed run."""
     counts = tiers or {"basic": 2, "premium": 1, "platinum": 1}
-    with TargetProcess("--max-environments", str(max_environments), stack=True) as target:
-        state = target.state()
-        client = SaasClient(target.endpoint, state["admin_api_url"])
+    with attack_target(spec, allow_remote, max_environments) as target:
+        state = target.state
+        client = SaasClient(target.endpoint, state["admin_api_url"], str(state.get("region", "us-east-1")))
         t0 = time.perf_counter()
         parties = [_party(client, t) for t in onboard(client, counts, concurrency=4)]
         setup_s = time.perf_counter() - t0
         attacks = plan(parties, state["admin_api_url"])
         warm, warm_s, rounds = warm_up(target.endpoint, attacks, lambda: _cold_starts(target),
                                        attempts=max(warmup, concurrency), seconds=seconds,
-                                       concurrency=concurrency, min_seconds=warmup_seconds)
+                                       concurrency=concurrency, min_seconds=warmup_seconds,
+                                       allow_remote=allow_remote)
         cold_before = _cold_starts(target)
         cpu_before = target.cpu_seconds()
         timed, elapsed = drive(target.endpoint, attacks, attempts=attempts, seconds=seconds,
-                               concurrency=concurrency)
+                               concurrency=concurrency, allow_remote=allow_remote)
         cpu_s = target.cpu_seconds() - cpu_before
-        metrics = target.admin("GET", "/_harness/metrics")
+        metrics = target.metrics()
     cold_in_run = int(metrics.get("lambda", {}).get("cold_starts", 0)) - cold_before
     result = summary(timed, elapsed)
     result["cpu_ms_per_attempt"] = round(cpu_s * 1000 / result["attempts"], 3) if result["attempts"] else 0.0
@@ -215,7 +223,7 @@ def run(attempts: int = 5000, seconds: float = 30.0, concurrency: int = 8,
     leaked = result["leaked"] or warm_summary["leaked"]
     errors = timed.verdicts["server-error"] + warm.verdicts["server-error"]
     return {
-        "benchmark": "attacks",
+        "benchmark": "attacks", "target": spec.describe(),
         "tenants": [{"name": p.name, "api": urlsplit(p.api_url).path} for p in parties],
         "mix": counts, "concurrency": concurrency, "max_environments": max_environments,
         "distinct_attacks": len(attacks),

@@ -11,6 +11,17 @@ from typing import Any
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
+
+    try:
+        spec = target_from_args(args)
+    except TargetSpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if spec.kind is not TargetKind.EMBEDDED and args.which != "attacks":
+        print(f"error: bench {args.which} measures the harness itself (embedded); only bench attacks takes "
+              f"--target {spec.kind.value}", file=sys.stderr)
+        return 2
     result: dict[str, Any]
     if args.which == "edge":
         from harness.bench import edge
@@ -26,16 +37,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from harness.bench import attacks
         from harness.saas.onboard import parse_tiers
 
+        if not (0 < args.seconds <= attacks.MAX_SECONDS and 0 < args.attempts <= attacks.MAX_ATTEMPTS):
+            print(f"error: bench attacks is bounded: --attempts 1-{attacks.MAX_ATTEMPTS}, --seconds at most "
+                  f"{attacks.MAX_SECONDS:.0f}", file=sys.stderr)
+            return 2
+
         try:
             tiers = parse_tiers(args.attack_tiers)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         from harness.saas.onboard import OnboardError
+        from harness.targets.statefile import StateFileError
 
         try:
             result = attacks.run(attempts=args.attempts, seconds=args.seconds, concurrency=args.concurrency,
-                                 tiers=tiers, warmup_seconds=args.warmup_seconds)
+                                 tiers=tiers, warmup_seconds=args.warmup_seconds,
+                                 spec=spec, allow_remote=args.allow_remote)
+        except StateFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         except (OnboardError, attacks.SetupError) as exc:
             print(f"error: bench attacks could not set its tenants up: {exc}", file=sys.stderr)
             return 2

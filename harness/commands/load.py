@@ -13,7 +13,7 @@ from harness.report.console import err, out
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from harness.load.runner import LoadOptions, LoadRefused, check_target, run
+    from harness.load.runner import LoadOptions, LoadRefused, run
     from harness.suites.adapter import Target
     from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
 
@@ -25,19 +25,32 @@ def cmd_load(args: argparse.Namespace) -> int:
     opts = LoadOptions(scenario=args.scenario, duration_s=args.duration,
                        tiers=tuple(t for t in (args.tiers or "").split(",") if t), flood_tier=args.flood_tier,
                        offer=args.offer, tier_offers=tier_offers, plan_scale=args.plan_scale,
-                       per_user_rps=args.rps_per_user,
-                       max_rps=args.max_rps,
-                       processes=args.processes, locustfiles=Path(args.locustfiles),
-                       allow_remote=args.allow_remote)
+                       per_user_rps=args.rps_per_user, max_rps=args.max_rps, processes=args.processes,
+                       locustfiles=Path(args.locustfiles), allow_remote=args.allow_remote)
+    from harness.targets import statefile
+    from harness.targets.attach import load_target_state
+    from harness.targets.spec import TargetKind, TargetSpecError, parse_target, target_from_args
+
+    try:
+        alias = args.state and not args.target
+        spec = parse_target(["state", args.state]) if alias else target_from_args(args)
+    except TargetSpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    state: dict[str, Any] = {}
+    if spec.kind is TargetKind.STATE:  # refused before anything is loaded or sent
+        assert spec.state_file is not None
+        try:
+            state = load_target_state(spec.state_file, args.allow_remote, "load")
+        except (LoadRefused, statefile.StateFileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     adapter = load_adapter_class(args.adapter or DEFAULT_ADAPTER)()
     try:
-        if args.state:
-            from harness.state import read_state
-
-            state = read_state(Path(args.state).parent)
-            check_target(str(state["endpoint"]), args.allow_remote)
-            target = Target(str(state["endpoint"]), str(state.get("region", "us-east-1")),
-                            str(state.get("account", "000000000000")), None, state, Path(args.state).parent)
+        if spec.kind is TargetKind.STATE:
+            assert spec.state_file is not None
+            target = Target(str(state["endpoint"] or ""), str(state.get("region", "us-east-1")),
+                            str(state.get("account") or "000000000000"), None, state, spec.state_file.parent)
             adapter.attach(target)
             if args.prepare_only:
                 if opts.plan_scale != 1:
@@ -47,20 +60,22 @@ def cmd_load(args: argparse.Namespace) -> int:
                 return _prepare_only(opts, target, adapter)
             return _finish(args, _run(run, opts, target, adapter))
         if args.prepare_only:
-            print("error: --prepare-only needs --state (a running `saas-harness up`)", file=sys.stderr)
+            print("error: --prepare-only needs --target state FILE (a running `saas-harness up`)",
+                  file=sys.stderr)
             return 2
         from harness.target import EmbeddedTarget, TargetOptions
 
         with tempfile.TemporaryDirectory(prefix="saas-load-target-") as tmp:
-            err.print("Starting the embedded target and deploying the SaaS under test ...")
-            options = TargetOptions(port=0, work_dir=Path(tmp), max_environments=args.max_environments)
+            err.print(f"Starting the embedded target ({spec.describe()}) and deploying the SaaS ...")
+            options = TargetOptions(port=0, work_dir=Path(tmp), upstream_url=spec.url,
+                                    max_environments=args.max_environments)
             with EmbeddedTarget(options) as embedded:
                 info = embedded.describe()
                 target = Target(embedded.endpoint, str(info["region"]), str(info["account"]), embedded, info,
                                 Path(tmp))
                 adapter.attach(target)
                 return _finish(args, _run(run, opts, target, adapter))
-    except LoadRefused as exc:
+    except (LoadRefused, statefile.StateFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

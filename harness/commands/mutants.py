@@ -14,6 +14,9 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     from harness.mutants.catalog import CatalogError, load_catalog
     from harness.mutants.runner import MutantResult, RunOptions, run_catalog, run_clean
 
+    extra, rc = _target_args(args)  # refused before anything is read
+    if rc:
+        return rc
     try:
         mutants = load_catalog(Path(args.catalog), tuple(args.only or ()))
     except CatalogError as exc:
@@ -26,7 +29,7 @@ def cmd_mutants(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     opts = RunOptions(Path(args.stack).resolve(), suites, args.adapter, args.full,
-                      pytest_args=tuple(args.pytest_arg or ()))
+                      pytest_args=(*extra, *(args.pytest_arg or ())))
     if getattr(args, "flips", False):
         from harness.commands.flips import cmd_flips
 
@@ -57,6 +60,30 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     _write(args.json, report)
     print(f"{report['caught']}/{report['total']} mutants caught in {report['seconds']}s")
     return 0 if all(r.caught and not r.error for r in results) else 1
+
+
+def _target_args(args: argparse.Namespace) -> tuple[tuple[str, ...], int]:
+    """--target as the suites' pytest options: an endpoint behind a fresh embedded front door per run."""
+    from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
+
+    try:
+        spec = target_from_args(args)
+    except TargetSpecError as exc:
+        print(f"saas-harness mutants: {exc}", file=sys.stderr)
+        return (), 2
+    if spec.kind is TargetKind.STATE:
+        print("saas-harness mutants: each mutant deploys a changed copy of the stack; a stack deployed "
+              "elsewhere (--target state) cannot be changed: use the embedded target or --target "
+              "endpoint URL",
+              file=sys.stderr)
+        return (), 2
+    if spec.kind is TargetKind.ENDPOINT:
+        if args.workers != 1:
+            print("saas-harness mutants: --target endpoint runs one mutant at a time (each clears the "
+                  "endpoint before deploying): use --workers 1", file=sys.stderr)
+            return (), 2
+        return ("--saas-upstream", str(spec.url), "--saas-upstream-reset"), 0
+    return (), 0
 
 
 def _write(path: str | None, report: dict[str, Any]) -> None:

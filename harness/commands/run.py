@@ -44,13 +44,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Up (embedded), onboard mixed tiers, exercise, cross-tenant reads, the suites, the report."""
     from harness.runreport.suites import SuiteSelectionError
     from harness.saas.onboard import parse_tiers
+    from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
 
     try:
+        spec = target_from_args(args)
         counts = parse_tiers(args.tiers)
         files = _suite_files(args)
-    except (ValueError, SuiteSelectionError) as exc:
+    except (ValueError, SuiteSelectionError, TargetSpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if spec.kind is TargetKind.STATE:
+        from harness.commands.run_attached import run_attached
+
+        return run_attached(args, spec, counts, files)
+    args.upstream = spec.url
     work = Path(tempfile.mkdtemp(prefix="saas-harness-")).resolve()
     rc = 2
     try:
@@ -64,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, counts: dict[str, int], files: list[str] | None, work: Path) -> int:
+    from harness.commands.endpoint import endpoint_hint, prepare_endpoint
     from harness.commands.faults import plan_from_args
     from harness.saas.bootstrap import bring_up
     from harness.saas.onboard import OnboardError
@@ -73,6 +81,9 @@ def _run(args: argparse.Namespace, counts: dict[str, int], files: list[str] | No
     faults, rc = plan_from_args(args)
     if rc:
         return rc
+    probe = prepare_endpoint(args)
+    if probe is None:
+        return 2
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
                          work_dir=work, max_environments=args.max_environments, faults=faults)
     t0 = time.perf_counter()
@@ -81,7 +92,7 @@ def _run(args: argparse.Namespace, counts: dict[str, int], files: list[str] | No
         try:
             deployment = bring_up(target, work)
         except Exception as exc:
-            _report(f"could not bring the SaaS up: {type(exc).__name__}: {exc}",
+            _report(f"could not bring the SaaS up: {type(exc).__name__}: {exc}{endpoint_hint(args, exc)}",
                     target.failed_functions())
             return 2
         up_s = time.perf_counter() - t0
@@ -97,6 +108,8 @@ def _run(args: argparse.Namespace, counts: dict[str, int], files: list[str] | No
         summary.timings["up_s"] = round(up_s, 3)
         summary.timings["total_s"] = round(time.perf_counter() - t0, 3)
         result = summary.as_dict()
+        if probe:
+            result["probe"] = probe
         _print_summary(summary, result)
         for line in describe_failures(failed):
             out.print(f"  {line}")

@@ -19,6 +19,19 @@ if TYPE_CHECKING:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
+
+    try:
+        spec = target_from_args(args)
+    except TargetSpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if spec.kind is TargetKind.STATE:
+        print("error: `up` starts a target; a stack a state file describes is already up: pass "
+              "--target state FILE to run, load, bench attacks or the suites (--saas-state) instead",
+              file=sys.stderr)
+        return 2
+    args.upstream = spec.url
     if not 0 <= args.port <= 65535:
         print(f"error: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
         return 2
@@ -60,9 +73,13 @@ def _serve(args: argparse.Namespace, work_dir: Path) -> int:
         return 2
     if moved:
         print(f"Moved an earlier run's records to {moved[0].parent}", flush=True)
+    from harness.commands.endpoint import prepare_endpoint
+
     faults, rc = plan_from_args(args)
     if rc:
         return rc
+    if prepare_endpoint(args) is None:
+        return 2
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
                          work_dir=work_dir, max_environments=args.max_environments, faults=faults)
     try:
@@ -111,8 +128,10 @@ def _ready(args: argparse.Namespace, target: EmbeddedTarget, work_dir: Path) -> 
         try:
             state = bring_up(target, work_dir).state
         except (BootstrapError, Exception) as exc:
-            print(f"error: could not bring the SaaS up: {type(exc).__name__}: {exc}",
-                  file=sys.stderr)
+            from harness.commands.endpoint import endpoint_hint
+
+            print(f"error: could not bring the SaaS up: {type(exc).__name__}: {exc}"
+                  f"{endpoint_hint(args, exc)}", file=sys.stderr)
             for line in describe_failures(target.failed_functions()):
                 print(f"  {line}", file=sys.stderr)
             return 2

@@ -6,6 +6,7 @@ belong to the data plane, which the edge reaches through the small protocol belo
 imports the gateway. It also mends two moto gaps that would make
 a deployed stage differ from AWS: CreateAuthorizer drops identityValidationExpression, and
 CreateDeployment with a stageName replaces the stage, losing its methodSettings and variables.
+On an external endpoint that ignores GetUsagePlans' keyId filter, the edge applies it.
 """
 
 from __future__ import annotations
@@ -158,6 +159,29 @@ def import_api(plane: DataPlane, call: Call, *, put: bool) -> HttpResponse:
     return json_response(200 if put else 201, body)
 
 
+def plans_of_key(edge: Edge, call: Call, resp: HttpResponse) -> HttpResponse:
+    """GetUsagePlans?keyId= lists only the plans the key is bound to; some endpoints (ministack 1.5)
+    ignore the filter and list every plan, so the edge applies it from GetUsagePlanKeys."""
+    key_id = call.params.get("keyId")
+    if resp.status >= 300 or not key_id:
+        return resp
+    body = json.loads(resp.body)
+    wire = "item" if "item" in body else "items"  # the Items member travels as `item` on the wire
+    items = body.get(wire)
+    if not isinstance(items, list):
+        return resp
+    client = edge.upstream.client("apigateway")
+
+    def bound(plan: dict[str, Any]) -> bool:
+        pages = client.get_paginator("get_usage_plan_keys").paginate(usagePlanId=str(plan.get("id")))
+        return any(k.get("id") == key_id for page in pages for k in page.get("items", []))
+
+    kept = [p for p in items if isinstance(p, dict) and bound(p)]
+    if len(kept) == len(items):
+        return resp
+    return json_response(resp.status, {**body, wire: kept})
+
+
 def install(edge: Edge, plane: DataPlane) -> None:
     """Wire the data-plane-backed management calls into the edge."""
     edge.respond("apigateway", "GetUsage", lambda c: get_usage(plane, c))
@@ -170,3 +194,4 @@ def install(edge: Edge, plane: DataPlane) -> None:
     edge.observe("apigateway", "CreateDeployment", lambda c, r: snapshot(edge, plane, c, r))
     edge.observe("apigateway", "CreateAuthorizer",
                  lambda c, r: keep_validation_expression(edge, c, r))
+    edge.observe("apigateway", "GetUsagePlans", lambda c, r: plans_of_key(edge, c, r))

@@ -19,11 +19,12 @@ from harness.load.results import check, read_csv
 from harness.load.scale import PlanScaler
 from harness.suites.adapter import RawTable, SaasAdapter, Target, Tenant
 from harness.suites.helpers import Oracle
+from harness.targets.spec import LOOPBACK_HOSTS
 
 LOCUSTFILES: dict[Scenario, str] = {"usage-plans": "usage_plans.py", "noisy-neighbour": "noisy_neighbour.py",
                                     "authorizer-cache": "authorizer_cache.py"}
 MAX_DURATION_S = 600.0
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = LOOPBACK_HOSTS
 
 
 class LoadRefused(ValueError):
@@ -189,7 +190,7 @@ def _root_apigateway(target: Target) -> Any:
 def _measure(opts: LoadOptions, target: Target, adapter: SaasAdapter, plan: LoadPlan, tenants: list[Tenant],
              progress: Callable[[str], None], tick: Callable[[float], None]) -> dict[str, Any]:
     """Warm up, run Locust, read its CSV and the raw tables, check."""
-    oracle = Oracle(target) if not target.state.get("aws") else None
+    oracle = Oracle(target) if not target.public_only else None
     before = _stored(oracle, adapter, tenants)
     out = opts.out_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,12 @@ class Target:
     def is_embedded(self) -> bool:
         return self.embedded is not None
 
+    @property
+    def public_only(self) -> bool:
+        """A stack reached through its public APIs and the user's credentials alone (AWS, or
+        `--target state FILE`): no root reads, no harness admin API."""
+        return bool(self.state.get("aws") or self.state.get("public_apis_only"))
+
 
 @dataclass(frozen=True)
 class RoleSpec:

@@ -14,6 +14,7 @@ from harness.suites.adapter import SaasAdapter, Target
 from harness.suites.client import ApiClient
 from harness.suites.helpers import Attacker, Clock, ClockUnavailable, Oracle, TenantFactory, Users
 from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
+from harness.targets import statefile
 
 # Saves the recorded steps of a failing test as a replayable repro (harness/suites/recording.py),
 # writes each test's count of cross-tenant attempts into its JUnit properties (harness/suites/attempts.py),
@@ -27,6 +28,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="attach to a running target at URL instead of starting an embedded one")
     group.addoption("--saas-state", default=None, metavar="FILE",
                     help="attach to the target (or deployed stack) a state file describes")
+    group.addoption("--saas-upstream", default=None, metavar="URL",
+                    help="an embedded target whose front door sits in front of this AWS-compatible endpoint "
+                         "(saas-harness's --target endpoint URL); use a fresh endpoint, one pytest process")
+    group.addoption("--saas-upstream-reset", action="store_true",
+                    help="with --saas-upstream: clear the endpoint first through its reset hook")
     group.addoption("--saas-adapter", default=None, metavar="MODULE:CLASS",
                     help=f"the app adapter (default {DEFAULT_ADAPTER})")
     group.addoption("--saas-profile", default=None, choices=profiles.PROFILES,
@@ -50,6 +56,11 @@ def read_target_state(path: Path) -> dict[str, object]:
         raise pytest.UsageError(f"--saas-state {path}: {exc}") from None
     if not isinstance(data, dict):
         raise pytest.UsageError(f"--saas-state {path}: not a JSON object")
+    if data.get("kind") == statefile.KIND:  # a stack deployed elsewhere: public APIs only
+        try:
+            return statefile.validate(data, f"--saas-state {path}")
+        except statefile.StateFileError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if "run_id" in data:  # written by `saas-harness up`: never trust it once that target is gone
         from harness.state import StaleState, check_alive
 
@@ -76,7 +87,11 @@ def saas_suite_target(request: pytest.FixtureRequest,
     from harness.target import EmbeddedTarget, TargetOptions
 
     work = tmp_path_factory.mktemp("saas-suite")
-    with EmbeddedTarget(TargetOptions(port=0, work_dir=work)) as t:
+    upstream = request.config.getoption("--saas-upstream")
+    embedded = EmbeddedTarget(TargetOptions(port=0, work_dir=work, upstream_url=upstream))
+    if upstream and request.config.getoption("--saas-upstream-reset"):
+        embedded.upstream.reset()
+    with embedded as t:
         info = t.describe()
         yield Target(t.endpoint, str(info["region"]), str(info["account"]), t, info, work)
 
@@ -116,7 +131,7 @@ def saas_attacker(saas_adapter: SaasAdapter, saas_http: ApiClient) -> Attacker:
 @pytest.fixture(scope="session")
 def saas_oracle(saas_suite_target: Target) -> Oracle:
     """Root reads of raw tables; skipped where the target gives the suites only its public APIs."""
-    if saas_suite_target.state.get("aws") or not saas_suite_target.endpoint:
+    if saas_suite_target.public_only or not saas_suite_target.endpoint:
         pytest.skip("the oracle reads tables as root: this target offers only its public APIs")
     return Oracle(saas_suite_target)
 
@@ -124,8 +139,8 @@ def saas_oracle(saas_suite_target: Target) -> Oracle:
 @pytest.fixture
 def saas_clock(saas_suite_target: Target, saas_http: ApiClient) -> Iterator[Clock]:
     """The target's virtual clock, unfrozen again after the test; skipped where there is none."""
-    if not saas_suite_target.endpoint:
-        pytest.skip("virtual clock: the target has no harness endpoint")
+    if not saas_suite_target.endpoint or saas_suite_target.public_only:
+        pytest.skip("virtual clock: the target has no harness endpoint (public APIs only)")
     try:
         clock = Clock(saas_suite_target.endpoint, saas_http)
     except ClockUnavailable as exc:

@@ -311,7 +311,7 @@ def test_unsigned_cognito_calls_pass_through_to_the_upstream(edge: ClientFactory
 def test_the_cli_serves_an_upstream_too(tmp_path: Path, moto_server: MotoServer,
                                         direct: ClientFactory) -> None:
     """`saas-harness up --no-stack --upstream URL` as a subprocess, end to end."""
-    h = HarnessProcess(tmp_path, "--upstream", moto_server.url)
+    h = HarnessProcess(tmp_path, "--upstream", moto_server.url, "--no-probe")  # serving, not the probe
     try:
         line = h.wait_ready()
         assert moto_server.url in line
