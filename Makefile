@@ -8,13 +8,30 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-.PHONY: install run test lint bench
+# ministack (an external endpoint for --upstream and --gateway native) lives in its own virtualenv:
+# its botocore pin conflicts with ours. requirements-ministack.lock pins it with the Lambda runtime's boto3
+# and the layer's packages, since ministack runs functions with the python3 on its PATH.
+MINISTACK_VENV ?= .venv-ministack
+MINISTACK_STAMP := $(MINISTACK_VENV)/.installed-stamp
+
+$(MINISTACK_STAMP): requirements-ministack.lock
+	python3 -m venv $(MINISTACK_VENV)
+	$(MINISTACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-ministack.lock
+	touch $(MINISTACK_STAMP)
+
+.PHONY: install run test lint bench ministack fidelity
 install: $(STAMP)
+
+ministack: $(MINISTACK_STAMP)
+
+# docs/FIDELITY.md: the suites on ministack's own API Gateway beside the harness's data plane.
+fidelity: $(STAMP) $(MINISTACK_STAMP)
+	$(VENV)/bin/saas-harness fidelity --ministack --json .harness/fidelity.json --md docs/FIDELITY.md
 
 run: $(STAMP)
 	$(VENV)/bin/saas-harness run --json .harness/run-summary.json
 
-test: $(STAMP)
+test: $(STAMP) $(MINISTACK_STAMP)
 	$(PY) -m pytest -q -n auto
 
 # Python folders to lint; ones not (yet) in the tree are skipped rather than failing the run.

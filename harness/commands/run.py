@@ -44,10 +44,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Up (embedded), onboard mixed tiers, exercise, cross-tenant reads, the suites, the report."""
     from harness.runreport.suites import SuiteSelectionError
     from harness.saas.onboard import parse_tiers
+    from harness.target import gateway_problem
 
     try:
         counts = parse_tiers(args.tiers)
         files = _suite_files(args)
+        problem = gateway_problem(args.gateway, args.upstream)
+        if problem:
+            raise ValueError(problem)
     except (ValueError, SuiteSelectionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -74,7 +78,8 @@ def _run(args: argparse.Namespace, counts: dict[str, int], files: list[str] | No
     if rc:
         return rc
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=work, max_environments=args.max_environments, faults=faults)
+                         work_dir=work, max_environments=args.max_environments, faults=faults,
+                         gateway=args.gateway)
     t0 = time.perf_counter()
     err.print("Starting the embedded target and deploying the SaaS under test ...")
     with EmbeddedTarget(opts) as target:

@@ -291,8 +291,8 @@ class RemoteEndpoint:
         )
 
     def reset(self) -> None:
-        """External endpoints keep their own state; moto_server and LocalStack offer a reset hook."""
-        for path in ("/moto-api/reset", "/_localstack/state/reset"):
+        """External endpoints keep their own state; moto_server, ministack, LocalStack offer a reset hook."""
+        for path in ("/moto-api/reset", "/_ministack/reset", "/_localstack/state/reset"):
             try:
                 r = self._pool.request("POST", self.url + path, timeout=10.0)
                 if r.status < 300:
