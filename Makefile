@@ -19,7 +19,7 @@ $(MINISTACK_STAMP): requirements-ministack.lock
 	$(MINISTACK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-ministack.lock
 	touch $(MINISTACK_STAMP)
 
-.PHONY: install run test lint bench ministack fidelity
+.PHONY: install run test lint bench ministack fidelity isolation
 install: $(STAMP)
 
 ministack: $(MINISTACK_STAMP)
@@ -30,6 +30,13 @@ fidelity: $(STAMP) $(MINISTACK_STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/saas-harness run --json .harness/run-summary.json
+
+# The CI recipes' job (.github/workflows/isolation.yml, ci/gitlab-ci.yml, .ci/run): the main job and the
+# suites on the embedded target with the ci profile (JUnit XML in .harness/report/report.xml), then the
+# HTML report (.harness/report.html). UPSTREAM=URL runs it in front of an external endpoint instead.
+isolation: $(STAMP)
+	$(VENV)/bin/saas-harness run --profile ci --json .harness/run-summary.json $(if $(UPSTREAM),--upstream $(UPSTREAM))
+	$(VENV)/bin/saas-harness report --html .harness/report.html --markdown .harness/report-summary.md
 
 test: $(STAMP) $(MINISTACK_STAMP)
 	$(PY) -m pytest -q -n auto

@@ -23,9 +23,9 @@ class MiniStackUnavailable(RuntimeError):
     """No ministack executable, or it did not start; the message says how to get one."""
 
 
-def find_ministack(explicit: str | None = None) -> Path:
+def find_ministack(explicit: str | None = None, venv: Path = DEFAULT_VENV) -> Path:
     """The ministack executable: the one named, $SAAS_HARNESS_MINISTACK, or the checkout's .venv-ministack."""
-    for candidate in (explicit, os.environ.get(ENV_BIN), str(DEFAULT_VENV / "bin" / "ministack")):
+    for candidate in (explicit, os.environ.get(ENV_BIN), str(venv / "bin" / "ministack")):
         if candidate and Path(candidate).is_file():
             return Path(candidate).absolute()
     raise MiniStackUnavailable("no ministack executable: run `make ministack` (creates .venv-ministack from "
