@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from harness.fidelity.compare import GatewayKind, compare_scenarios, main_job_reasons
@@ -49,8 +51,7 @@ def _one_run(args: argparse.Namespace, upstream: str, gateway: GatewayKind,
     print(f"fidelity: {gateway} run: {shlex.join(cmd[2:])}", file=sys.stderr, flush=True)
     log = out / "run.log"
     with log.open("w") as sink:
-        rc = subprocess.run(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            check=False).returncode
+        rc = _wait(subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
     try:
         cases = read_cases(out / "suites-junit.xml")
     except JUnitError:
@@ -60,6 +61,25 @@ def _one_run(args: argparse.Namespace, upstream: str, gateway: GatewayKind,
     info = {"returncode": rc, "log": str(log), "report": str(out / "report.md"), "tests": len(cases)}
     print(f"fidelity: {gateway} run exited {rc}, {len(cases)} tests", file=sys.stderr, flush=True)
     return cases, summary, info
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> int:
+    """The run's exit code; stopped or interrupted, it gets Ctrl-C first, so it stops its Lambda workers."""
+    try:
+        return proc.wait()
+    except BaseException:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the run in progress and the ministack this command started stop too."""
+    raise KeyboardInterrupt
 
 
 def _endpoint_label(upstream: str) -> str:
@@ -83,6 +103,15 @@ def _command_line(args: argparse.Namespace) -> str:
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        return _cmd_fidelity(args)
+    except KeyboardInterrupt:
+        print("fidelity: interrupted; stopped the run and the endpoint it started", file=sys.stderr)
+        return 130
+
+
+def _cmd_fidelity(args: argparse.Namespace) -> int:
     if args.ministack:
         from harness.fidelity.ministack import MiniStack, MiniStackUnavailable
 

@@ -16,8 +16,10 @@ def test_a_setup_failure_reads_as_the_error_it_wraps_with_tenant_names_as_placeh
 
 
 def test_the_same_cause_in_two_runs_reads_the_same_whatever_the_ids_ports_and_pools() -> None:
-    a = "RuntimeError: creating a TenantUser in t08912b900c-basic answered 403 at http://127.0.0.1:4011 us-east-1_UX5Dq"
-    b = "RuntimeError: creating a TenantUser in t7eb85f5520-basic answered 403 at http://127.0.0.1:5902 us-east-1_87U7x"
+    a = ("RuntimeError: creating a TenantUser in t08912b900c-basic answered 403 at http://127.0.0.1:4011 "
+         "us-east-1_UX5Dq")
+    b = ("RuntimeError: creating a TenantUser in t7eb85f5520-basic answered 403 at http://127.0.0.1:5902 "
+         "us-east-1_87U7x")
     assert extract_reason(a) == extract_reason(b)
     assert "<user-pool>" in extract_reason(a) and "<port>" in extract_reason(a)
 

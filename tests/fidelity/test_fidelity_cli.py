@@ -1,4 +1,4 @@
-"""`saas-harness fidelity` and `--gateway native` as a user runs them: CLI subprocesses from a fresh folder."""
+"""`saas-harness fidelity` and `--gateway native` as a user runs them: CLI subprocesses, fresh folders."""
 
 from __future__ import annotations
 

@@ -14,10 +14,12 @@ COMMAND = ".venv/bin/saas-harness fidelity --ministack --md docs/FIDELITY.md"
 
 def _report() -> FidelityReport:
     harness = [case(S7, "warm", "passed"), case(S10, "tampered", "passed")]
-    native = [case(S7, "warm", "failed", "AssertionError: assert 403 == 200"), case(S10, "tampered", "passed")]
+    native = [case(S7, "warm", "failed", "AssertionError: assert 403 == 200"),
+              case(S10, "tampered", "passed")]
     return FidelityReport(COMMAND, "http://127.0.0.1:4599", "ministack 1.5.33", "ci", "basic=1",
                           compare_scenarios(harness, native), {"harness_ok": True, "native_ok": False},
-                          main_job_reasons({"failures": ["t1-basic-1: list orders: expected 200, got 403 Forbidden"]}))
+                          main_job_reasons({"failures": ["t1-basic-1: list orders: expected 200, got 403 "
+                                                         "Forbidden"]}))
 
 
 def test_the_markdown_opens_with_the_command_that_regenerates_it() -> None:
@@ -29,7 +31,8 @@ def test_the_markdown_opens_with_the_command_that_regenerates_it() -> None:
 
 def test_each_scenario_has_a_row_and_each_difference_a_section_with_its_reason() -> None:
     text = markdown(_report())
-    assert "| S7 authorizer cache | pass (1 passed) | fail (0 passed, 1 failed) | yes | api-key-from-client |" in text
+    assert ("| S7 authorizer cache | pass (1 passed) | fail (0 passed, 1 failed) | yes | "
+            "api-key-from-client |") in text
     assert "| S10 hostile input | pass (1 passed) | pass (1 passed) | no |  |" in text
     assert "**1 of 2 scenarios differ.**" in text
     section = text.split("## S7 authorizer cache", 1)[1]

@@ -46,7 +46,7 @@ def test_every_published_port_is_on_loopback_only() -> None:
     published = [(name, p) for name, svc in _services().items() for p in svc.get("ports", [])]
     assert published, "the endpoints publish a port for host use"
     for name, port in published:
-        assert isinstance(port, str) and port.startswith("127.0.0.1:"), f"{name}: {port!r} is not loopback-only"
+        assert isinstance(port, str) and port.startswith("127.0.0.1:"), f"{name}: {port!r} not loopback-only"
 
 
 def test_the_localstack_token_comes_only_from_the_environment() -> None:
