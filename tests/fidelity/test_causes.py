@@ -32,6 +32,9 @@ def test_only_the_first_line_is_kept_and_long_ones_are_cut() -> None:
 
 
 def test_a_client_sent_api_key_is_the_cause_of_forbidden_tenant_requests() -> None:
+    """With apiKeySource AUTHORIZER the key comes from the authorizer's usageIdentifierKey; a gateway that
+    wants the client's x-api-key instead refuses signed-in tenants with 403 Forbidden.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-key-source.html"""
     for message in ("AssertionError: assert 403 == 200",
                     "RuntimeError: creating a TenantUser in t1-basic answered 403: {'message': 'Forbidden'}",
                     "AssertionError: create product answered 403 without 'id': {'message': 'Forbidden'}"):
@@ -40,6 +43,9 @@ def test_a_client_sent_api_key_is_the_cause_of_forbidden_tenant_requests() -> No
 
 
 def test_silo_onboarding_failing_is_the_pipeline_not_403_even_when_both_could_match() -> None:
+    """Silo onboarding starts the tenant pipeline (StartPipelineExecution); an endpoint whose CodePipeline
+    never deploys the tenant template fails it, whatever status the gateway wraps it in.
+    https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html"""
     cause = explain(SETUP_FAILURE + " answered 403 Forbidden")
     assert cause is not None and cause.id == "silo-pipeline-not-run"
 

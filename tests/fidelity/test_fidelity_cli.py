@@ -24,6 +24,8 @@ def _ministack() -> str:
 @pytest.mark.parametrize("command", ["run", "up"])
 def test_native_gateway_without_an_external_endpoint_is_refused_with_the_reason(command: str,
                                                                                  tmp_path: Path) -> None:
+    """Only an external endpoint has an execute-api of its own for `--gateway native` to use.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html"""
     proc = subprocess.run([*CLI, command, "--gateway", "native", "--port", "0"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
