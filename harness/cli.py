@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     fid.add_argument("--md", metavar="PATH", default=".harness/fidelity/FIDELITY.md")
     fid.add_argument("--runs-dir", metavar="DIR", default=".harness/fidelity",
                      help="each run's report and log go to DIR/harness and DIR/native")
+    fid.add_argument("--from-runs", action="store_true",
+                     help="write the report again from the runs already in --runs-dir (no new runs)")
     fid.add_argument("--tiers", default="basic=1",
                      help="the main job's tenants on each run (default basic=1)")
     fid.add_argument("--only", action="append", metavar="SUITE",

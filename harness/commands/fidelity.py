@@ -42,25 +42,32 @@ def _reset(upstream: str) -> None:
     RemoteEndpoint(upstream).reset()
 
 
-def _one_run(args: argparse.Namespace, upstream: str, gateway: GatewayKind,
-             runs_dir: Path) -> tuple[list[CaseResult], dict[str, Any], dict[str, Any]]:
+def _one_run(args: argparse.Namespace, upstream: str, gateway: GatewayKind, runs_dir: Path) -> None:
+    """One `saas-harness run` on a freshly reset endpoint; its report, JUnit XML, log in runs_dir/gateway."""
     out = (runs_dir / gateway).resolve()
     out.mkdir(parents=True, exist_ok=True)
     _reset(upstream)
     cmd = run_command(args, upstream, gateway, out)
     print(f"fidelity: {gateway} run: {shlex.join(cmd[2:])}", file=sys.stderr, flush=True)
-    log = out / "run.log"
-    with log.open("w") as sink:
+    with (out / "run.log").open("w") as sink:
         rc = _wait(subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+    (out / "returncode").write_text(f"{rc}\n")
+    print(f"fidelity: {gateway} run exited {rc}", file=sys.stderr, flush=True)
+
+
+def _load_run(runs_dir: Path,
+              gateway: GatewayKind) -> tuple[list[CaseResult], dict[str, Any], dict[str, Any]]:
+    """A finished run's test results, main-job summary and where its files are."""
+    out = (runs_dir / gateway).resolve()
     try:
         cases = read_cases(out / "suites-junit.xml")
     except JUnitError:
         cases = []
-    summary_path = out / "summary.json"
+    summary_path, rc_path = out / "summary.json", out / "returncode"
     summary: dict[str, Any] = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
-    info = {"returncode": rc, "log": str(log), "report": str(out / "report.md"), "tests": len(cases)}
-    print(f"fidelity: {gateway} run exited {rc}, {len(cases)} tests", file=sys.stderr, flush=True)
-    return cases, summary, info
+    rc = int(rc_path.read_text()) if rc_path.is_file() else None
+    return cases, summary, {"returncode": rc, "log": str(out / "run.log"), "report": str(out / "report.md"),
+                            "tests": len(cases)}
 
 
 def _wait(proc: subprocess.Popen[bytes]) -> int:
@@ -96,10 +103,10 @@ def _endpoint_label(upstream: str) -> str:
 
 
 def _command_line(args: argparse.Namespace) -> str:
-    """The command that regenerates this report, as the docs show it."""
+    """The command that regenerates this report, as the docs show it (without --from-runs)."""
     argv = sys.argv[1:] if sys.argv and Path(sys.argv[0]).name in ("saas-harness", "cli.py") else [
         "fidelity", "--ministack" if args.ministack else f"--upstream {args.upstream}"]
-    return ".venv/bin/saas-harness " + shlex.join(argv)
+    return ".venv/bin/saas-harness " + shlex.join(a for a in argv if a != "--from-runs")
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
@@ -112,6 +119,14 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
 
 
 def _cmd_fidelity(args: argparse.Namespace) -> int:
+    if args.from_runs:
+        meta_path = Path(args.runs_dir) / "meta.json"
+        if not meta_path.is_file():
+            print(f"error: --from-runs: no earlier runs in {args.runs_dir} ({meta_path.name} missing)",
+                  file=sys.stderr)
+            return 2
+        meta = json.loads(meta_path.read_text())
+        return _report(args, meta["upstream"], meta["endpoint"])
     if args.ministack:
         from harness.fidelity.ministack import MiniStack, MiniStackUnavailable
 
@@ -128,14 +143,22 @@ def _cmd_fidelity(args: argparse.Namespace) -> int:
 
 def _fidelity(args: argparse.Namespace, upstream: str) -> int:
     runs_dir = Path(args.runs_dir)
-    results = {g: _one_run(args, upstream, g, runs_dir) for g in GATEWAYS}
-    (h_cases, h_sum, h_info), (n_cases, n_sum, n_info) = results["harness"], results["native"]
+    label = _endpoint_label(upstream)
+    for gateway in GATEWAYS:
+        _one_run(args, upstream, gateway, runs_dir)
+    (runs_dir / "meta.json").write_text(json.dumps({"upstream": upstream, "endpoint": label}) + "\n")
+    return _report(args, upstream, label)
+
+
+def _report(args: argparse.Namespace, upstream: str, label: str) -> int:
+    runs_dir = Path(args.runs_dir)
+    (h_cases, h_sum, h_info), (n_cases, n_sum, n_info) = (_load_run(runs_dir, g) for g in GATEWAYS)
     if not h_cases:
         print(f"error: the harness data plane run produced no suite results (exit {h_info['returncode']}); "
               f"see {h_info['log']}", file=sys.stderr)
         return 2
     report = FidelityReport(
-        command=_command_line(args), upstream=upstream, endpoint_label=_endpoint_label(upstream),
+        command=_command_line(args), upstream=upstream, endpoint_label=label,
         profile=args.profile, tiers=args.tiers, scenarios=compare_scenarios(h_cases, n_cases),
         main_job={"harness_ok": not h_sum.get("failures") and bool(h_sum),
                   "native_ok": not n_sum.get("failures") and bool(n_sum)},

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 CauseId = Literal["api-key-from-client", "silo-pipeline-not-run", "session-policy-not-narrowing",
-                  "authorizer-cache-shared", "usage-plan-not-enforced", "gateway-5xx"]
+                  "authorizer-cache-shared", "usage-plan-not-enforced", "faults-not-reaching-endpoint",
+                  "usage-plans-not-filtered-by-key", "gateway-5xx"]
 
 _SETUP = re.compile(r'^failed on (?:setup|teardown) with "(.*)"?$', re.DOTALL)
 _VOLATILE = (
@@ -18,6 +19,7 @@ _VOLATILE = (
     (re.compile(r"http://127\.0\.0\.1:\d+"), "http://127.0.0.1:<port>"),
 )
 REASON_CHARS = 300
+_TERSE = 40  # a first line this short (`AssertionError: /products`) is read with the line after it
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ CAUSES: tuple[KnownCause, ...] = (
         "https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html"),
     KnownCause(
         "api-key-from-client",
-        re.compile(r"(answered|got) 403\b.*Forbidden|assert 403 == 20\d|answered 403 without"),
+        re.compile(r"(answered|got) 403\b.*Forbidden|assert 403 (== 20\d|< 300)|answered 403 without"),
         "Signed-in tenants' requests get 403 Forbidden: the API takes each tenant's usage-plan key from its "
         "Lambda authorizer (apiKeySource AUTHORIZER, usageIdentifierKey), which this gateway ignores; it "
         "wants the client's own x-api-key header instead, so a client would choose its own usage plan.",
@@ -65,6 +67,20 @@ CAUSES: tuple[KnownCause, ...] = (
         "admitted (or metered against another key) where API Gateway answers 429.",
         "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html"),
     KnownCause(
+        "faults-not-reaching-endpoint",
+        re.compile(r"no function crash|fault plan|faults? (were|was) never", re.IGNORECASE),
+        "A fault the suite injects never happens: the harness's fault plan (docs/FAULTS.md) acts on its own "
+        "edge and Lambda runtime, and the functions the endpoint runs itself (and their AWS calls) never "
+        "meet it.",
+        "https://docs.aws.amazon.com/lambda/latest/dg/invocation-retries.html"),
+    KnownCause(
+        "usage-plans-not-filtered-by-key",
+        re.compile(r"exposes no usage plan"),
+        "GetUsagePlans with keyId answers every plan instead of the key's own, so the adapter cannot tell "
+        "a tenant's plan and the usage-plan suites skip (on both gateways: the control plane is the "
+        "endpoint's).",
+        "https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsagePlans.html"),
+    KnownCause(
         "gateway-5xx",
         re.compile(r"\b5\d\d\b"),
         "The endpoint answered a 5xx where the harness's data plane answers a clean 4xx or a 2xx.",
@@ -79,7 +95,10 @@ def extract_reason(message: str) -> str:
     setup = _SETUP.match(text)
     if setup:
         text = setup.group(1).rstrip('"')
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    line = lines[0] if lines else ""
+    if len(line) < _TERSE and len(lines) > 1:
+        line = f"{line} | {lines[1]}"
     for pattern, placeholder in _VOLATILE:
         line = pattern.sub(placeholder, line)
     if len(line) > REASON_CHARS:

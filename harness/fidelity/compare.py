@@ -61,6 +61,7 @@ class ScenarioComparison:
     native_verdict: Verdict
     differing_tests: list[str]
     reasons: list[Reason]
+    skipped_on_both: list[Reason] = field(default_factory=list)  # tests neither gateway ran, and why
 
     @property
     def differs(self) -> bool:
@@ -70,7 +71,8 @@ class ScenarioComparison:
         return {"suite": self.suite, "title": self.title, "differs": self.differs,
                 "harness": {"verdict": self.harness_verdict, **self.harness},
                 "native": {"verdict": self.native_verdict, **self.native},
-                "differing_tests": self.differing_tests, "reasons": [r.as_dict() for r in self.reasons]}
+                "differing_tests": self.differing_tests, "reasons": [r.as_dict() for r in self.reasons],
+                "skipped_on_both": [r.as_dict() for r in self.skipped_on_both]}
 
 
 def _counts(cases: Iterable[CaseResult]) -> dict[str, int]:
@@ -125,11 +127,14 @@ def compare_scenarios(harness: Sequence[CaseResult],
     for sid in suites:
         hs = [c for c in harness if c.suite == sid]
         ns = [c for c in native if c.suite == sid]
-        differing = _differing({c.nodeid: c for c in hs}, {c.nodeid: c for c in ns})
+        by_h, by_n = {c.nodeid: c for c in hs}, {c.nodeid: c for c in ns}
+        differing = _differing(by_h, by_n)
         failures = [(test, case.message or f"{case.outcome} on one gateway only") for test, case in differing]
+        skipped = [(t, c.message) for t, c in by_n.items()
+                   if c.outcome == "skipped" and t in by_h and by_h[t].outcome == "skipped"]
         out.append(ScenarioComparison(
             sid, SCENARIOS.get(sid, sid), _counts(hs), _counts(ns), verdict(hs), verdict(ns),
-            [t for t, _ in differing], group_reasons(failures)))
+            [t for t, _ in differing], group_reasons(failures), group_reasons(skipped)))
     return out
 
 

@@ -62,8 +62,8 @@ def _reason_lines(reasons: list[Reason], what: str = "tests", limit: int = 8) ->
 def markdown(report: FidelityReport) -> str:
     """docs/FIDELITY.md: the command that regenerates it first, then the table, then each difference."""
     out = [f"# Fidelity: {report.endpoint_label}'s own API Gateway beside the harness's data plane", "",
-           "Regenerate (from the checkout, after `make install ministack`):", "", "```sh",
-           report.command, "```", "",
+           "Regenerate (from the checkout, after `make install ministack`; `make fidelity` runs the same):",
+           "", "```sh", report.command, "```", "",
            f"The same isolation suites (profile `{report.profile}`) ran twice against "
            f"{report.endpoint_label} as the upstream: once with the harness's front door and API Gateway "
            "data plane in front (`saas-harness run --upstream URL`), once with API traffic sent to the "
@@ -71,7 +71,8 @@ def markdown(report: FidelityReport) -> str:
            "(`--gateway native`; the endpoint then runs the authorizer and the functions itself, and the "
            f"functions call its services directly). Main job tiers: `{report.tiers}`. A scenario differs "
            "when its verdict or any test's outcome differs; each reason is read off the failing assertion "
-           "or error, with run-specific names replaced by placeholders.", "",
+           "or error, with run-specific names replaced by placeholders. A cause that stops a test early "
+           "hides whatever its later steps would have shown.", "",
            f"**{len(report.differing)} of {len(report.scenarios)} scenarios differ.**", "",
            "| Scenario | harness data plane | native gateway | differs | main reason |",
            "|---|---|---|---|---|"]
@@ -90,6 +91,13 @@ def markdown(report: FidelityReport) -> str:
                 f"harness data plane: {_cell(s.harness_verdict, s.harness)}; "
                 f"native gateway: {_cell(s.native_verdict, s.native)}.", ""]
         out += _reason_lines(s.reasons)
+    skipped = [s for s in report.scenarios if s.skipped_on_both]
+    if skipped:
+        out += ["", "## Skipped on both gateways", "",
+                "Tests neither run could run, so they say nothing about the gateways; the reason is the "
+                "skip message.", ""]
+        for s in skipped:
+            out += [f"### {s.suite} {s.title}", "", *_reason_lines(s.skipped_on_both), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -24,9 +24,11 @@ def test_the_same_cause_in_two_runs_reads_the_same_whatever_the_ids_ports_and_po
     assert "<user-pool>" in extract_reason(a) and "<port>" in extract_reason(a)
 
 
-def test_only_the_first_line_is_kept_and_long_ones_are_cut() -> None:
-    assert extract_reason("AssertionError: assert 403 == 200\n  where 403 = resp.status") == \
-        "AssertionError: assert 403 == 200"
+def test_only_the_first_line_is_kept_unless_it_is_terse_and_long_ones_are_cut() -> None:
+    assert extract_reason("AssertionError: assert 403 == 200 for the owner\n  where 403 = resp.status") == \
+        "AssertionError: assert 403 == 200 for the owner"
+    assert extract_reason("AssertionError: /products\nassert 403 < 300\n+50 more") == \
+        "AssertionError: /products | assert 403 < 300"
     assert len(extract_reason("x" * 1000)) == REASON_CHARS
     assert extract_reason("") == "(no message)"
 
@@ -48,6 +50,15 @@ def test_silo_onboarding_failing_is_the_pipeline_not_403_even_when_both_could_ma
     https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html"""
     cause = explain(SETUP_FAILURE + " answered 403 Forbidden")
     assert cause is not None and cause.id == "silo-pipeline-not-run"
+
+
+def test_faults_the_endpoints_own_runtime_never_meets_and_unfiltered_usage_plans_are_named() -> None:
+    """GetUsagePlans with keyId answers only the plans that key is bound to.
+    https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsagePlans.html"""
+    crash = explain("no function crash made onboarding fail: it has no steps to undo")
+    plans = explain("serverless-saas exposes no usage plans (SaasAdapter.usage_plan)")
+    assert crash is not None and crash.id == "faults-not-reaching-endpoint"
+    assert plans is not None and plans.id == "usage-plans-not-filtered-by-key"
 
 
 def test_an_unrecognised_failure_has_no_known_cause() -> None:

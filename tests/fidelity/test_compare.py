@@ -80,3 +80,12 @@ def test_the_main_jobs_failures_group_by_step_without_the_tenant() -> None:
         "t2-basic-1: create product: expected 201, got 403 {'message': 'Forbidden'}",
         "t1-basic-1: list orders: expected 200, got 403 {'message': 'Forbidden'}"]})
     assert group.cause == "api-key-from-client" and group.tests == ["create product", "list orders"]
+
+
+def test_tests_skipped_on_both_gateways_are_no_difference_but_keep_their_skip_reason() -> None:
+    skip = "serverless-saas exposes no usage plans (SaasAdapter.usage_plan)"
+    [row] = compare_scenarios([case(S6, "burst", "skipped", skip), case(S6, "rate", "passed")],
+                              [case(S6, "burst", "skipped", skip), case(S6, "rate", "passed")])
+    assert not row.differs and row.reasons == []
+    [why] = row.skipped_on_both
+    assert why.cause == "usage-plans-not-filtered-by-key" and why.tests == [f"scenarios/{S6}::burst"]
