@@ -45,6 +45,7 @@ def test_without_ministack_installed_the_error_says_how_to_get_it(tmp_path: Path
 
 
 @pytest.mark.upstream
+@pytest.mark.timeout(480)
 def test_fidelity_against_ministack_reports_the_client_sent_api_key_difference(tmp_path: Path) -> None:
     """One S7 test on both gateways of a ministack it starts itself: the native run's 403s are reported
     with their reason and cause (apiKeySource AUTHORIZER ignored, a client-sent x-api-key wanted instead).
