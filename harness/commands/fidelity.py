@@ -90,13 +90,14 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def _endpoint_label(upstream: str) -> str:
-    """`ministack 1.5.33` from its health page; the URL for any other endpoint."""
+    """`ministack 1.5.33 (its IAM enforcement disabled)` from its health page; the URL for any other."""
     import urllib3
 
     try:
         r = urllib3.PoolManager(retries=False).request("GET", upstream + "/_ministack/health", timeout=5.0)
         if r.status == 200:
-            return f"ministack {json.loads(r.data).get('version', '')}".strip()
+            health = json.loads(r.data)
+            return f"ministack {health.get('version', '')} (its IAM enforcement {health.get('auth', '?')})"
     except (urllib3.exceptions.HTTPError, ValueError):
         pass
     return upstream

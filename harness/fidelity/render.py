@@ -61,7 +61,8 @@ def _reason_lines(reasons: list[Reason], what: str = "tests", limit: int = 8) ->
 
 def markdown(report: FidelityReport) -> str:
     """docs/FIDELITY.md: the command that regenerates it first, then the table, then each difference."""
-    out = [f"# Fidelity: {report.endpoint_label}'s own API Gateway beside the harness's data plane", "",
+    out = [f"# Fidelity: the native API Gateway of {report.endpoint_label}, beside the harness's data plane",
+           "",
            "Regenerate (from the checkout, after `make install ministack`; `make fidelity` runs the same):",
            "", "```sh", report.command, "```", "",
            f"The same isolation suites (profile `{report.profile}`) ran twice against "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,7 @@ def test_fidelity_against_ministack_reports_the_client_sent_api_key_difference(t
         timeout=420)  # about 60-90 s on a quiet 2-core machine: two bring-ups, the main job, one test each
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads((tmp_path / ".harness" / "fidelity" / "fidelity.json").read_text())
-    assert doc["endpoint"].startswith("ministack ") and doc["upstream"].startswith("http://127.0.0.1:")
+    assert re.fullmatch(r"ministack [\d.]+ \(its IAM enforcement disabled\)", doc["endpoint"]) and doc["upstream"].startswith("http://127.0.0.1:")
     assert doc["command"].endswith("fidelity --ministack --only S7 --pytest-arg=-k "
                                    "--pytest-arg=warm_requests_hit_the_cache")
     [s7] = doc["scenarios"]
