@@ -136,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     fid.set_defaults(func=_lazy("fidelity", "cmd_fidelity"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
-    bench.add_argument("which", choices=["edge", "gateway", "onboarding", "authorizer", "attacks"],
-                       help="what to measure")
+    bench.add_argument("which", choices=["edge", "gateway", "onboarding", "authorizer", "attacks",
+                                         "runtime"], help="what to measure")
     bench.add_argument("--json", metavar="PATH", help="write the results here")
     bench.add_argument("-n", type=int, default=1000, help="samples per latency measurement")
     bench.add_argument("--tenants", type=int, default=100, help="onboarding: tenants in all")

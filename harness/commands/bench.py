@@ -1,4 +1,5 @@
-"""`saas-harness bench edge|gateway|onboarding|attacks`: speed targets measured in one run, JSON out."""
+"""`saas-harness bench edge|gateway|onboarding|authorizer|attacks|runtime`: speed targets measured in
+one run, JSON out."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         except (OnboardError, attacks.SetupError) as exc:
             print(f"error: bench attacks could not set its tenants up: {exc}", file=sys.stderr)
             return 2
+    elif args.which == "runtime":
+        from harness.bench import runtime
+
+        result = runtime.run(n=args.n)
     else:
         from harness.bench import onboarding
 

@@ -16,11 +16,13 @@ import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.deploy import unsupported
+from harness.deploy.build import BuildCache, build_template
 from harness.deploy.engine import Engine, delete_resources
 from harness.deploy.events import EventLog, StackStatus, iso_now
 from harness.deploy.exports import ExportIndex, check_imports
 from harness.deploy.functions import default_zones, take_language_extensions
 from harness.deploy.graph import api_members, dependencies, topological_order
+from harness.deploy.include import expand_includes
 from harness.deploy.intrinsics import Resolver
 from harness.deploy.loader import Template, load_template
 from harness.deploy.model import DeployError, PhysicalResource, StackResult
@@ -45,8 +47,10 @@ class Deployer:
     def __init__(self, *, endpoint_url: str, region: str = "us-east-1",
                  credentials: tuple[str, str] = ("test", "test"), store: StackStore,
                  account: str | None = None, session_token: str | None = None,
-                 blobs: dict[str, bytes] | None = None) -> None:
+                 blobs: dict[str, bytes] | None = None,
+                 build_cache: BuildCache | None = None) -> None:
         self.endpoint_url = endpoint_url
+        self.build_cache = build_cache or BuildCache()
         self.region = region
         self.store = store
         self._session = boto3.session.Session(aws_access_key_id=credentials[0],
@@ -252,13 +256,20 @@ class Deployer:
                 self._blobs.pop(next(iter(self._blobs)))
 
     def plan(self, tpl: Template, stack_name: str, stack_id: str,
-              parameters: dict[str, str] | None, ctx: Context) -> Plan:
-        """Everything checked before anything is created: sections, parameters, types, graph."""
+              parameters: dict[str, str] | None, ctx: Context, build: bool = True) -> Plan:
+        """Everything checked before anything is created: sections, parameters, types, graph.
+
+        With `build`, code folders are first built like `sam build` (harness/deploy/build/)."""
+        included = expand_includes(tpl)
         extensions = take_language_extensions(tpl)
         _validate_sections(tpl)
         params, shown = resolve_parameters(tpl, parameters)
-        tpl, resources, notes = unsupported.prepare(tpl, params, self.region)
         pseudo = pseudo_parameters(self.region, self.account, stack_name, stack_id)
+        if build:
+            build_template(tpl, Resolver(tpl, params, pseudo, exports=self.exports.value,
+                                         zones=self._zones, language_extensions=extensions),
+                           self.build_cache, ctx.notes)
+        tpl, resources, notes = unsupported.prepare(tpl, params, self.region, included)
         resolver = Resolver(tpl, params, pseudo, exports=self.exports.value, zones=self._zones,
                             language_extensions=extensions)
         ctx.notes.extend(notes)
@@ -279,7 +290,7 @@ class Deployer:
         tpl = load_template(Path(template_path).resolve())
         stack_id = f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{stack_name}/x"
         return self.plan(tpl, stack_name, stack_id, parameters,
-                          self._context(stack_name, stack_id, tpl.directory))
+                          self._context(stack_name, stack_id, tpl.directory), build=False)
 
 
 def _validate_sections(tpl: Template) -> None:

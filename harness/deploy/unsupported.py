@@ -117,15 +117,17 @@ def _plain_checks(tpl: Template) -> list[str]:
             + template_problems(tpl, shaped))
 
 
-def prepare(tpl: Template, parameters: dict[str, Any], region: str
-            ) -> tuple[Template, dict[str, LDict], list[str]]:
-    """The template as plain CloudFormation with its resources and notes, or every problem at once."""
+def prepare(tpl: Template, parameters: dict[str, Any], region: str,
+            found: list[str] | None = None) -> tuple[Template, dict[str, LDict], list[str]]:
+    """The template as plain CloudFormation with its resources and notes, or every problem at once
+    (with those `found` before, such as unusable AWS::Include files)."""
     problems = _structure(tpl)
     if transform.uses_sam(tpl) and not problems:
         try:
             tpl = transform.translate(tpl, parameters, region)
         except DeployError as exc:
             problems += [p.strip() for p in str(exc).splitlines()[1:]] or [str(exc)]
+    problems = list(found or []) + problems
     if problems:
         raise report(tpl, problems + _plain_checks(tpl))
     resources: dict[str, LDict] = dict(tpl.section("Resources"))

@@ -1,8 +1,9 @@
 """API Gateway management calls the edge completes: usage, authorizer cache, deployment snapshots.
 
 moto stores API Gateway configuration but answers 404 to GetUsage, UpdateUsage and
-FlushStageAuthorizersCache; those belong to the data plane, which the edge reaches through the
-small protocol below so it never imports the gateway. It also mends two moto gaps that would make
+FlushStageAuthorizersCache, and imports OpenAPI only partly (ImportRestApi, PutRestApi); those
+belong to the data plane, which the edge reaches through the small protocol below so it never
+imports the gateway. It also mends two moto gaps that would make
 a deployed stage differ from AWS: CreateAuthorizer drops identityValidationExpression, and
 CreateDeployment with a stageName replaces the stage, losing its methodSettings and variables.
 """
@@ -11,6 +12,9 @@ from __future__ import annotations
 
 import json
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from botocore.exceptions import ClientError
 
 from harness.edge import errors
 from harness.edge.app import Call, Edge
@@ -21,6 +25,10 @@ class DataPlane(Protocol):
     def snapshot_deployment(self, rest_api_id: str, deployment_id: str) -> None: ...
 
     def flush_authorizer_cache(self, rest_api_id: str, stage: str) -> None: ...
+
+    def import_rest_api(self, body: bytes, *, rest_api_id: str | None, mode: str,
+                        fail_on_warnings: bool,
+                        endpoint_types: list[str] | None = None) -> dict[str, Any]: ...
 
     def get_usage(self, usage_plan_id: str, start_date: str, end_date: str,
                   key_id: str | None = None, position: str | None = None,
@@ -128,11 +136,35 @@ def keep_validation_expression(edge: Edge, call: Call, resp: HttpResponse) -> Ht
     return resp
 
 
+def import_api(plane: DataPlane, call: Call, *, put: bool) -> HttpResponse:
+    """ImportRestApi (a new API) or PutRestApi (mode merge by default, or overwrite)."""
+    query = dict(parse_qsl(call.req.query, keep_blank_values=True))
+    fail = str(query.get("failonwarnings") or call.params.get("failOnWarnings") or "false")
+    endpoint = query.get("parameters[endpointConfigurationTypes]") or query.get(
+        "endpointConfigurationTypes")
+    try:
+        body = plane.import_rest_api(
+            call.req.body, rest_api_id=str(call.params.get("restApiId")) if put else None,
+            mode=str(query.get("mode") or call.params.get("mode") or "merge").lower(),
+            fail_on_warnings=fail.lower() == "true",
+            endpoint_types=[endpoint.upper()] if endpoint else None)
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400)
+        return errors.aws_error(call.service, str(err.get("Code") or "BadRequestException"),
+                                str(err.get("Message") or exc), status)
+    except (LookupError, ValueError) as exc:
+        return _failure(call, exc)
+    return json_response(200 if put else 201, body)
+
+
 def install(edge: Edge, plane: DataPlane) -> None:
     """Wire the data-plane-backed management calls into the edge."""
     edge.respond("apigateway", "GetUsage", lambda c: get_usage(plane, c))
     edge.respond("apigateway", "UpdateUsage", lambda c: update_usage(plane, c))
     edge.respond("apigateway", "FlushStageAuthorizersCache", lambda c: flush_cache(plane, c))
+    edge.respond("apigateway", "ImportRestApi", lambda c: import_api(plane, c, put=False))
+    edge.respond("apigateway", "PutRestApi", lambda c: import_api(plane, c, put=True))
     edge.check("apigateway", "CreateDeployment", lambda c: remember_stage(edge, c))
     edge.observe("apigateway", "CreateDeployment", lambda c, r: restore_stage(edge, c, r))
     edge.observe("apigateway", "CreateDeployment", lambda c, r: snapshot(edge, plane, c, r))

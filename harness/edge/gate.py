@@ -169,7 +169,8 @@ class Gate:
                   req: HttpRequest) -> Denial | None:
         if principal.is_root or (op.service.name, op.name) in UNCHECKED:
             return None
-        items = self.checks(op, params, req) + pass_role_checks(op.service.name, op.name, params)
+        items = self.checks(op, params, req) + pass_role_checks(op.service.name, op.name, params,
+                                                                req.body)
         if principal.kind == "service":
             return Denial(items[0].action, items[0].resource,
                           Decision(Outcome.IMPLICIT_DENY, ""))

@@ -7,9 +7,12 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
+
+import yaml
 
 from harness.edge.dynamodb.context import AuthzItem
 
@@ -41,11 +44,48 @@ _PATCH_PATHS: Final[dict[tuple[str, str], tuple[str, str]]] = {
 }
 
 
-def passed_roles(service: str, operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+# Imports carry the roles inside the OpenAPI document (authorizerCredentials, credentials).
+_DOCUMENT_OPERATIONS: Final = frozenset({("apigateway", "ImportRestApi"),
+                                         ("apigateway", "PutRestApi")})
+_DOCUMENT_KEYS: Final = frozenset({"authorizerCredentials", "credentials"})
+
+
+def _document_values(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _DOCUMENT_KEYS:
+                yield value
+            yield from _document_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _document_values(item)
+
+
+def document_roles(body: bytes) -> list[str]:
+    """Role ARNs an OpenAPI document hands to API Gateway; an unreadable one names none (the
+    import itself refuses it)."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        try:
+            doc = yaml.safe_load(body)
+        except yaml.YAMLError:
+            return []
+    found: list[str] = []
+    for value in _document_values(doc):
+        if isinstance(value, str) and _ROLE_ARN.fullmatch(value) and value not in found:
+            found.append(value)
+    return found
+
+
+def passed_roles(service: str, operation: str, params: Mapping[str, Any],
+                 body: bytes = b"") -> list[tuple[str, str]]:
     """The (role ARN, service it is passed to) pairs this call hands over, in request order."""
     key = (service, operation)
     found: list[tuple[str, str]] = []
-    if key in _ROLE_PARAMETERS:
+    if key in _DOCUMENT_OPERATIONS:
+        found.extend((role, APIGATEWAY_SERVICE) for role in document_roles(body))
+    elif key in _ROLE_PARAMETERS:
         name, to_service = _ROLE_PARAMETERS[key]
         value = params.get(name)
         if isinstance(value, str) and _ROLE_ARN.fullmatch(value):
@@ -63,10 +103,11 @@ def passed_roles(service: str, operation: str, params: Mapping[str, Any]) -> lis
     return found
 
 
-def pass_role_checks(service: str, operation: str, params: Mapping[str, Any]) -> list[AuthzItem]:
+def pass_role_checks(service: str, operation: str, params: Mapping[str, Any],
+                     body: bytes = b"") -> list[AuthzItem]:
     """The iam:PassRole authorisations the gate adds after the call's own action."""
     return [AuthzItem(PASS_ROLE, role, {"iam:PassedToService": to_service})
-            for role, to_service in passed_roles(service, operation, params)]
+            for role, to_service in passed_roles(service, operation, params, body)]
 
 
 __all__ = ["APIGATEWAY_SERVICE", "LAMBDA_SERVICE", "PASS_ROLE", "pass_role_checks", "passed_roles"]

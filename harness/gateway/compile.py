@@ -8,13 +8,16 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from harness.gateway.compile_integration import (
+    compile_integration,
+    function_arn_from_uri,
+)
 from harness.gateway.model import (
     INF,
     ApiKeyInfo,
     ApiSnapshot,
     AuthorizerConfig,
     IdentitySource,
-    Integration,
     Limits,
     Method,
     PlanInfo,
@@ -30,10 +33,6 @@ log = logging.getLogger("harness.gateway")
 
 DEFAULT_TTL_S = 300
 MAX_TTL_S = 3600
-DEFAULT_TIMEOUT_MS = 29000
-_LAMBDA_URI = re.compile(
-    r"^arn:aws[a-z-]*:apigateway:[^:]+:lambda:path/\d{4}-\d{2}-\d{2}/functions/(?P<arn>.+?)"
-    r"/invocations$")
 _SOURCE_PREFIXES = (
     ("method.request.header.", "header"),
     ("method.request.querystring.", "querystring"),
@@ -42,14 +41,6 @@ _SOURCE_PREFIXES = (
     ("stageVariables.", "stage"),
     ("context.", "context"),
 )
-
-
-def function_arn_from_uri(uri: str | None) -> str | None:
-    """arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations -> {arn}."""
-    if not uri:
-        return None
-    m = _LAMBDA_URI.match(uri)
-    return m.group("arn") if m else None
 
 
 def limits_from(doc: Mapping[str, Any] | None) -> Limits | None:
@@ -118,29 +109,20 @@ def compile_authorizer(doc: Mapping[str, Any]) -> AuthorizerConfig:
         credentials=str(doc["authorizerCredentials"]) if doc.get("authorizerCredentials") else None)
 
 
-def compile_integration(doc: Mapping[str, Any] | None) -> Integration | None:
-    if not doc:
-        return None
-    try:
-        timeout_ms = int(doc.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS)
-    except (TypeError, ValueError):
-        timeout_ms = DEFAULT_TIMEOUT_MS
-    uri = str(doc.get("uri") or "")
-    return Integration(
-        type=str(doc.get("type") or "").upper(), uri=uri,
-        function_arn=function_arn_from_uri(uri), timeout_s=max(timeout_ms, 50) / 1000.0,
-        request_templates=dict(doc.get("requestTemplates") or {}),
-        responses={str(k): dict(v) for k, v in (doc.get("integrationResponses") or {}).items()})
-
-
-def compile_method(doc: Mapping[str, Any]) -> Method:
+def compile_method(doc: Mapping[str, Any],
+                   validators: Mapping[str, Mapping[str, Any]] | None = None) -> Method:
+    validator = (validators or {}).get(str(doc.get("requestValidatorId") or "")) or {}
+    required = tuple(sorted(str(k) for k, v in (doc.get("requestParameters") or {}).items()
+                            if v is True))
     return Method(
         verb=str(doc.get("httpMethod") or "").upper(),
         authorization_type=str(doc.get("authorizationType") or "NONE").upper(),
         authorizer_id=doc.get("authorizerId") or None,
         api_key_required=bool(doc.get("apiKeyRequired")),
         integration=compile_integration(doc.get("methodIntegration")),
-        authorization_scopes=tuple(str(s) for s in doc.get("authorizationScopes") or ()))
+        authorization_scopes=tuple(str(s) for s in doc.get("authorizationScopes") or ()),
+        required_parameters=required,
+        validate_parameters=bool(validator.get("validateRequestParameters")) and bool(required))
 
 
 def normalise_policy(raw: Any, region: str, account: str, api_id: str) -> str | None:
@@ -185,17 +167,19 @@ def compile_snapshot(
     api_id: str, deployment_id: str, rest_api: Mapping[str, Any],
     resources: Iterable[Mapping[str, Any]], authorizers: Iterable[Mapping[str, Any]],
     responses: Iterable[Mapping[str, Any]], *, region: str, account: str,
+    validators: Iterable[Mapping[str, Any]] = (),
 ) -> ApiSnapshot:
     """One deployment's view of the API (GetRestApi, GetResources embed=methods, ...)."""
     table: dict[str, dict[str, Method]] = {}
     ids: dict[str, str] = {}
     has_iam = False
+    by_id = {str(v.get("id")): v for v in validators}
     for res in resources:
         path = str(res.get("path") or "/")
         ids[path] = str(res.get("id") or "")
         methods: dict[str, Method] = {}
         for verb, mdoc in (res.get("resourceMethods") or {}).items():
-            method = compile_method({"httpMethod": verb, **mdoc})
+            method = compile_method({"httpMethod": verb, **mdoc}, by_id)
             methods[method.verb or str(verb).upper()] = method
             has_iam = has_iam or method.authorization_type == "AWS_IAM"
         table[path] = methods

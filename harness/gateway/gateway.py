@@ -15,6 +15,7 @@ from harness.gateway.authorizer import LambdaAuthorizers
 from harness.gateway.cognito import CognitoAuthorizers
 from harness.gateway.context import Invocation
 from harness.gateway.handlers import ApiKey, Authorize, Handler, Quota, Route, Throttle
+from harness.gateway.importer import import_rest_api
 from harness.gateway.integrate import Integrate
 from harness.gateway.metrics import InitErrorCounter, Metrics
 from harness.gateway.protocols import IamAuthorizer, LambdaInvoker, UserPoolTokenVerifier
@@ -97,6 +98,13 @@ class Gateway:
         except ConfigUnavailable as exc:
             log.warning("could not snapshot %s/%s now (%s); will take it on first use",
                         rest_api_id, deployment_id, exc)
+
+    def import_rest_api(self, body: bytes, *, rest_api_id: str | None, mode: str,
+                        fail_on_warnings: bool,
+                        endpoint_types: list[str] | None = None) -> dict[str, Any]:
+        """ImportRestApi / PutRestApi; ImportFailure (a ValueError) when the document is refused."""
+        return import_rest_api(self.store.client(), body, rest_api_id=rest_api_id, mode=mode,
+                               fail_on_warnings=fail_on_warnings, endpoint_types=endpoint_types)
 
     def flush_authorizer_cache(self, rest_api_id: str, stage: str) -> None:
         """FlushStageAuthorizersCache."""

@@ -1,4 +1,5 @@
-"""The integration stage: Lambda proxy (AWS_PROXY) with its result contract, plus a plain MOCK.
+"""The integration stage: Lambda proxy (AWS_PROXY) with its result contract; non-proxy types
+(AWS, HTTP, HTTP_PROXY, MOCK) go to harness/gateway/nonproxy.py.
 
 Output contract (statusCode, headers, multiValueHeaders, body, isBase64Encoded; anything else
 is "Malformed Lambda proxy response", a 502): https://docs.aws.amazon.com/apigateway/latest/
@@ -22,6 +23,7 @@ from harness.gateway.events import proxy_event
 from harness.gateway.media import accepts_binary
 from harness.gateway.metrics import Metrics
 from harness.gateway.model import Integration
+from harness.gateway.nonproxy import NonProxy
 from harness.gateway.protocols import LambdaInvoker
 from harness.gateway.responses import GatewayError
 from harness.http import HttpResponse
@@ -30,6 +32,7 @@ log = logging.getLogger("harness.gateway")
 
 _ALLOWED_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body",
                            "isBase64Encoded"})
+_NON_PROXY = frozenset({"AWS", "HTTP", "HTTP_PROXY", "MOCK"})
 _SKIP_HEADERS = frozenset({"connection", "transfer-encoding", "content-length", "keep-alive"})
 
 
@@ -99,6 +102,26 @@ def parse_proxy_result(payload: bytes, accept: str | None,
     return HttpResponse(status, pairs, raw)
 
 
+def missing_parameters(inv: Invocation) -> None:
+    """A request validator with validateRequestParameters: every required method.request.*
+    parameter must be present, else 400 (api-gateway-method-request-validation.html)."""
+    query = inv.req.query_dict() if inv.req.query else {}
+    missing = []
+    for name in inv.method.required_parameters:
+        scope, _, key = name[len("method.request."):].partition(".")
+        if scope in ("querystring", "multivaluequerystring"):
+            present = bool(query.get(key))
+        elif scope in ("header", "multivalueheader"):
+            present = bool(inv.req.headers.get(key.lower()))
+        else:
+            present = True
+        if not present:
+            missing.append(key)
+    if missing:
+        raise GatewayError("BAD_REQUEST_PARAMETERS",
+                           f"Missing required request parameters: [{', '.join(missing)}]")
+
+
 class Integrate:
     """Calls the method's integration and turns its answer into the client's response."""
 
@@ -108,15 +131,19 @@ class Integrate:
         self._metrics = metrics
         self._region = region
         self._account = account
+        self._non_proxy = NonProxy(invoke, metrics, region, account)
 
     def __call__(self, inv: Invocation) -> None:
-        integration = inv.method.integration
+        method = inv.method
+        if method.validate_parameters:
+            missing_parameters(inv)
+        integration = method.integration
         if integration is None:
             raise GatewayError("API_CONFIGURATION_ERROR")
         if integration.type == "AWS_PROXY" and integration.function_arn:
             inv.response = self._lambda_proxy(inv, integration)
-        elif integration.type == "MOCK":
-            inv.response = self._mock(integration)
+        elif integration.type in _NON_PROXY:
+            inv.response = self._non_proxy(inv, integration)
         else:
             log.warning("integration type %s (%s) is not emulated", integration.type,
                         integration.uri)
@@ -160,25 +187,3 @@ class Integrate:
                      exc)
             self._metrics.count("integration_errors")
             raise GatewayError("DEFAULT_5XX", "Internal server error", status=502) from None
-
-    @staticmethod
-    def _mock(integration: Integration) -> HttpResponse:
-        """MOCK without VTL: statusCode from the JSON request template, body from its response."""
-        status = 200
-        template = integration.request_templates.get("application/json")
-        if template:
-            try:
-                doc = json.loads(template)
-                if isinstance(doc, dict) and isinstance(doc.get("statusCode"), int):
-                    status = int(doc["statusCode"])
-            except ValueError:
-                pass
-        spec = integration.responses.get(str(status)) or {}
-        headers = [("Content-Type", "application/json")]
-        for name, value in (spec.get("responseParameters") or {}).items():
-            if str(name).startswith("method.response.header.") and str(value).startswith("'"):
-                headers.append((str(name)[len("method.response.header."):],
-                                str(value).strip("'")))
-        templates = spec.get("responseTemplates") or {}
-        body = str(templates.get("application/json") or "").encode()
-        return HttpResponse(status, headers, body)

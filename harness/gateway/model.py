@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from harness.gateway.responses import GatewayResponseSpec
@@ -22,6 +23,25 @@ class Limits:
     burst: float
 
 
+class Passthrough(StrEnum):
+    """passthroughBehavior: what happens to a payload whose Content-Type has no template."""
+
+    WHEN_NO_MATCH = "WHEN_NO_MATCH"
+    WHEN_NO_TEMPLATES = "WHEN_NO_TEMPLATES"
+    NEVER = "NEVER"
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationResponse:
+    """One integration response: chosen when pattern matches (None: the default response)."""
+
+    status: int
+    pattern: re.Pattern[str] | None
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    templates: Mapping[str, str] = field(default_factory=dict)
+    content_handling: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Integration:
     """One method's integration; function_arn is set for Lambda (AWS_PROXY/AWS) integrations."""
@@ -32,6 +52,13 @@ class Integration:
     timeout_s: float
     request_templates: Mapping[str, str] = field(default_factory=dict)
     responses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    http_method: str = ""
+    request_parameters: Mapping[str, str] = field(default_factory=dict)
+    passthrough: Passthrough = Passthrough.WHEN_NO_MATCH
+    content_handling: str | None = None
+    selection: tuple[IntegrationResponse, ...] = ()
+    default_response: IntegrationResponse | None = None
+    credentials: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +71,8 @@ class Method:
     api_key_required: bool
     integration: Integration | None
     authorization_scopes: tuple[str, ...] = ()
+    required_parameters: tuple[str, ...] = ()
+    validate_parameters: bool = False
 
 
 @dataclass(frozen=True, slots=True)

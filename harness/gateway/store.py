@@ -198,10 +198,13 @@ class ConfigStore:
             authorizers = list(_pages(client, "get_authorizers", "items", restApiId=api_id))
             responses = list(_pages(client, "get_gateway_responses", "items",
                                     restApiId=api_id))
+            validators = list(_pages(client, "get_request_validators", "items",
+                                     restApiId=api_id))
         except ClientError as exc:
             raise ConfigUnavailable(str(exc)) from exc
         return compile_snapshot(api_id, deployment_id, rest, resources, authorizers, responses,
-                                region=self.region, account=self.account)
+                                region=self.region, account=self.account,
+                                validators=validators)
 
     def _fetch_usage(self) -> UsageIndex:
         self.loads += 1

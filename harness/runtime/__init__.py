@@ -1,7 +1,8 @@
 """Lambda execution environments as worker subprocesses, run the way the Lambda service runs them.
 
-Each environment is one `python -u bootstrap.py` process (a stand-alone runtime client that never
-imports `harness`) serving one invocation at a time, reused warm for the same function version and
+Each environment is one `python -I -S -u bootstrap.py` process (a stand-alone runtime client that
+never imports `harness`; no site-packages, so code sees only itself, its layers and the SDK folder
+of provided.py) serving one invocation at a time, reused warm for the same function version and
 configuration, and killed on timeout, crash, idleness, flush or shutdown.
 
 Credentials: every environment receives its execution role's session (from the CredentialsProvider,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import threading
 import time
 import uuid
@@ -20,11 +19,13 @@ from harness.runtime import errors
 from harness.runtime.failures import FailureBook, FunctionFailure, error_type_of, first_error_line
 from harness.runtime.injected import injected_result
 from harness.runtime.invocation import decode_client_context, qualified_arn
+from harness.runtime.launch import launch, runtime_version, unsupported
 from harness.runtime.logs import LogBlock, LogBook, tail
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
+from harness.runtime.provided import provided_dir
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult
 from harness.runtime.worker import BOOTSTRAP, Outcome, Worker
-from harness.runtime.workspace import CodeStore, build_env, is_python_runtime, python_paths
+from harness.runtime.workspace import CodeStore, build_env
 
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand environments
 CREDENTIAL_MARGIN_S = 60.0  # retire an environment whose role session ends within timeout + this
@@ -46,7 +47,7 @@ class Runtime:
         work_dir: Path,
         max_environments: int = 32,
         idle_timeout_s: float = 600.0,
-        python: str = sys.executable,
+        python: str | None = None,
         queue_timeout_s: float = 5.0,
     ) -> None:
         self.endpoint_url = endpoint_url
@@ -57,8 +58,9 @@ class Runtime:
         self.max_environments = max(1, max_environments)
         self._credentials = credentials
         self._clock = clock
-        self._python = python
+        self._python = python  # None: each function's declared pythonX.Y where installed
         self._code = CodeStore(self.work_dir)
+        self._provided = provided_dir(self.work_dir / "runtime")
         self._logs = LogBook(self.work_dir / "logs")
         self._counters = Counters()
         self._failures = FailureBook()
@@ -165,9 +167,9 @@ class Runtime:
 
     def _run(self, config: FunctionConfig, payload: bytes, rid: str, client_context: str | None,
              timeout_override_s: float | None, invoked_arn: str | None) -> InvokeResult:
-        if not is_python_runtime(config.runtime):
-            body = errors.error_payload("Runtime.InvalidRuntime", f"Runtime '{config.runtime}' "
-                                        "is not supported here (python3.x only)", rid)
+        refused = unsupported(config.runtime)
+        if refused is not None:
+            body = errors.error_payload("Runtime.InvalidRuntime", refused, rid)
             return InvokeResult(rid, 200, body, "Unhandled", "", 0.0, None, config.version)
         decision = self.faults.for_function(config.name) if self.faults.active else None
         if decision is not None:
@@ -189,7 +191,7 @@ class Runtime:
         else:  # a reserved slot: start a new environment (cold start)
             t0 = time.perf_counter()
             worker = self._spawn(config, key)
-            block.line(f"INIT_START Runtime Version: {config.runtime.replace('python', 'python:')}")
+            block.line(f"INIT_START Runtime Version: {runtime_version(config.runtime)}")
             try:
                 ready = worker.wait_ready(INIT_TIMEOUT_S)
             except BaseException:
@@ -298,8 +300,9 @@ class Runtime:
             env = build_env(config, creds, region=self.region, endpoint_url=self.endpoint_url,
                             task_root=task_root, runtime_dir=BOOTSTRAP.parent, layer_dirs=layers,
                             log_stream=f"{day}/[{config.version}]{uuid.uuid4().hex}")
-            worker = Worker(python=self._python, cwd=task_root, env=env,
-                            sys_path=python_paths(config.runtime, task_root, layers), key=key,
+            start = launch(config.runtime, task_root, layers, self._provided, self._python)
+            env.update(start.env)
+            worker = Worker(command=start.command, cwd=task_root, env=env, sys_path=start.paths, key=key,
                             function_name=config.name, function_arn=config.arn,
                             cred_expiration=creds.expiration, seq=self._pool.next_seq(),
                             virtual_now=self._clock.now())
@@ -334,3 +337,4 @@ class Runtime:
     def _check_open(self) -> None:
         if self._pool.closed:
             raise RuntimeClosed("the Lambda runtime is shut down")
+

@@ -1,4 +1,9 @@
-"""One execution environment: a `python -u bootstrap` process driven over framed pipes."""
+"""One execution environment: a `python -I -S -u bootstrap.py` (or `node bootstrap.mjs`) process.
+
+`-I -S`: no site-packages, no user site, no PYTHON* variables and no script folder on sys.path, so
+function code sees only what the setup frame lists (its code, its layers, the runtime's SDK) and
+the standard library, never the harness's own packages. Node workers get NODE_PATH the same way.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap") / "bootstrap.py"
+NODE_BOOTSTRAP = Path(__file__).with_name("bootstrap") / "bootstrap.mjs"
+
+
+def python_command(python: str) -> list[str]:
+    return [python, "-I", "-S", "-u", str(BOOTSTRAP)]
+
+
+def node_command(node: str) -> list[str]:
+    return [node, str(NODE_BOOTSTRAP)]
+
+
 MAX_FRAME = 16 * 1024 * 1024  # above Lambda's 6 MB response limit, far below "garbage length"
 MAX_OUTPUT = 4 * 1024 * 1024  # per invocation kept in memory for the log; the rest is counted
 _LEN = struct.Struct(">I")
@@ -50,7 +66,7 @@ class Worker:
     def __init__(
         self,
         *,
-        python: str,
+        command: Sequence[str],
         cwd: Path,
         env: Mapping[str, str],
         sys_path: Sequence[str],
@@ -82,7 +98,7 @@ class Worker:
         child_fds = (req_r, resp_w, life_r)
         try:
             self.proc = subprocess.Popen(
-                [python, "-u", str(BOOTSTRAP), *(str(fd) for fd in child_fds)],
+                [*command, *(str(fd) for fd in child_fds)],
                 stdin=subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=out_w,

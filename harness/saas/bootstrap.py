@@ -57,7 +57,8 @@ def bring_up(target: EmbeddedTarget, work_dir: Path, stack_dir: Path = STACK_DIR
               "Settings": out["SettingsTableName"]}
     ctx = PipelineContext(endpoint=endpoint, admin_api_id=out["AdminApiId"],
                           stack_prefix=out.get("StackPrefix", "ServerlessSaaS"),
-                          jwks_base_url=endpoint, tables=tables, api_base=api_base)
+                          jwks_base_url=endpoint, tables=tables,
+                          dependencies_layer_arn=out["DependenciesLayerArn"], api_base=api_base)
     pipeline = TenantPipeline(deployer, ctx, template=stack_dir / "tenant-template.yaml",
                               name=out.get("PipelineName", "serverless-saas-pipeline"),
                               version=lambda: build_version(stack_dir))

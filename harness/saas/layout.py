@@ -25,7 +25,8 @@ def api_url(endpoint: str, api_id: str, stage: str) -> str:
 def build_version(stack_dir: Path = STACK_DIR) -> str:
     """One build id for the code every tenant stack gets: a hash of sources, layers, template."""
     digest = hashlib.sha256()
-    roots = [stack_dir / "src", stack_dir / "layers", stack_dir / "tenant-template.yaml"]
+    roots = [stack_dir / "src", stack_dir / "layers", stack_dir / "dependencies",
+             stack_dir / "tenant-template.yaml"]
     for root in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for f in files:

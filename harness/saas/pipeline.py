@@ -37,6 +37,7 @@ class PipelineContext:
     stack_prefix: str
     jwks_base_url: str
     tables: dict[str, str]  # TenantStackMapping, TenantDetails, Settings
+    dependencies_layer_arn: str  # the control plane's DependenciesLayer, shared by tenant stacks
     api_base: str = ""  # where execute-api URLs start; empty means `endpoint` (the harness's data plane)
 
 
@@ -199,7 +200,8 @@ class TenantPipeline:
     def _parameters(self, tenant_id: str) -> dict[str, str]:
         params = {"TenantId": tenant_id, "AdminApiId": self.ctx.admin_api_id,
                   "StackPrefix": self.ctx.stack_prefix,
-                  "CognitoJwksBaseUrl": self.ctx.jwks_base_url}
+                  "CognitoJwksBaseUrl": self.ctx.jwks_base_url,
+                  "DependenciesLayerArn": self.ctx.dependencies_layer_arn}
         if tenant_id == "pooled":
             params["Tier"] = "pooled"
             return params

@@ -169,9 +169,9 @@ def test_expired_session_fails_in_each_services_own_shape(fresh_target: Embedded
     creds = assume(aws, key, role, DurationSeconds=900)["Credentials"]
     ddb = aws("dynamodb", creds=creds)
     ddb.describe_table(TableName=table)
-    fresh_target.clock.advance(899)
+    fresh_target.clock.advance(870)  # the clock also runs on real time: a margin for a busy machine
     ddb.describe_table(TableName=table)
-    fresh_target.clock.advance(2)
+    fresh_target.clock.advance(31)
     assert code_of(ddb.describe_table, TableName=table) == ("ExpiredTokenException", 400)
     assert code_of(aws("sts", creds=creds).get_caller_identity)[0] == "ExpiredToken"
     assert code_of(aws("iam", creds=creds).list_roles)[0] == "ExpiredToken"

@@ -102,6 +102,9 @@ class ApiBuilder:
         if timeout_ms is not None:
             integ["timeoutInMillis"] = timeout_ms
         self._w("PutIntegration", self.c.put_integration, **integ)
+        if mock is not None:  # a MOCK answers through its default integration response
+            self._w("PutIntegrationResponse", self.c.put_integration_response,
+                    restApiId=self.id, resourceId=rid, httpMethod=verb, statusCode="200")
 
     def deploy(self, stage: str = "dev", gateway: Gateway | None = None) -> str:
         dep = self._w("CreateDeployment", self.c.create_deployment, restApiId=self.id,

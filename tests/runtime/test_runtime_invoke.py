@@ -195,10 +195,12 @@ def test_empty_payload_is_an_empty_event(runtime: Runtime) -> None:
 
 
 def test_other_runtimes_are_refused(make_runtime: Callable[..., Runtime]) -> None:
+    """Runtimes other than python3.x and nodejsNN.x (java21, provided.al2023, ...) do not run here."""
     runtime = make_runtime()
-    result = runtime.invoke(make_function(runtime="nodejs20.x"), b"{}")
+    result = runtime.invoke(make_function(runtime="java21"), b"{}")
     assert result.function_error == "Unhandled"
     assert body(result)["errorType"] == "Runtime.InvalidRuntime"
+    assert "java21" in body(result)["errorMessage"]
 
 
 def test_concurrent_log_blocks_never_interleave(runtime: Runtime) -> None:

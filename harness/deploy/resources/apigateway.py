@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from harness.deploy.model import DeployError, PhysicalResource
-from harness.deploy.resources import openapi_body
+from harness.deploy.resources.apigateway_body import checked_plan, has_definition, import_definition
 from harness.deploy.resources.base import ALL, Context, Created, Provisioner, exists
 
 _SVC = "apigateway"
@@ -45,34 +45,30 @@ def expand_policy(ctx: Context, api_id: str, policy: Any) -> str | None:
     return json.dumps(doc, separators=(",", ":"))
 
 
-def _effective(props: dict[str, Any]) -> dict[str, Any]:
-    """Properties with the settings an OpenAPI Body carries filled in where none is given."""
-    body = props.get("Body")
-    return {**openapi_body.settings(body), **props} if isinstance(body, dict) else props
-
-
 class RestApi(Provisioner):
-    """AWS::ApiGateway::RestApi, with an OpenAPI Body imported; settings update through patches."""
+    """AWS::ApiGateway::RestApi, with its OpenAPI Body imported; settings update through patch
+    operations."""
 
     type_name = "AWS::ApiGateway::RestApi"
     immutable = frozenset({"EndpointConfiguration"})
     attributes = frozenset({"RestApiId", "RootResourceId"})
     handled = frozenset({"Name", "Description", "ApiKeySourceType", "BinaryMediaTypes",
                          "EndpointConfiguration", "Policy", "MinimumCompressionSize",
-                         "DisableExecuteApiEndpoint", "Tags", "Body"})
-    ignored = frozenset({"Tags", "FailOnWarnings", "Mode", "Parameters"})
+                         "DisableExecuteApiEndpoint", "Tags", "Body", "BodyS3Location",
+                         "FailOnWarnings", "Mode"})
+    ignored = frozenset({"Tags", "Parameters"})
 
     def prepare(self, ctx: Context, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
-        for key in ("BodyS3Location", "CloneFrom"):
-            if key in props:
-                raise DeployError(f"{key} (OpenAPI import) is not supported; declare "
-                                  "AWS::ApiGateway::Resource/Method resources instead")
+        if "CloneFrom" in props:
+            raise DeployError("CloneFrom is not supported; declare the API's definition in Body")
         return props
 
     def create(self, ctx: Context, logical_id: str, props: dict[str, Any],
                name: str | None) -> Created:
-        props = _effective(props)
         endpoint = props.get("EndpointConfiguration")
+        plan = checked_plan(ctx, props) if has_definition(props) else None
+        if plan is not None and not props.get("Name"):
+            name = str(plan.api.get("name") or name)
         api = ctx.call(_SVC, "create_rest_api", name=props.get("Name") or name,
                        description=props.get("Description"),
                        apiKeySource=props.get("ApiKeySourceType"),
@@ -82,19 +78,18 @@ class RestApi(Provisioner):
                        endpointConfiguration={"types": endpoint.get("Types")} if endpoint else None,
                        tags=tag_map(props.get("Tags")))
         api_id = api["id"]
+        if plan is not None:
+            import_definition(ctx, api_id, props, plan)
         if props.get("Policy") is not None:
             ctx.call(_SVC, "update_rest_api", restApiId=api_id, patchOperations=[
                 {"op": "replace", "path": "/policy",
                  "value": expand_policy(ctx, api_id, props["Policy"])}])
-        if "Body" in props:
-            openapi_body.import_body(ctx, api_id, api["rootResourceId"], logical_id, props["Body"])
         return Created(api_id, {"RestApiId": api_id, "RootResourceId": api["rootResourceId"]})
 
     def update(self, ctx: Context, old: PhysicalResource, props: dict[str, Any],
                name: str | None) -> Created:
         api_id = old.physical_id
-        before = _effective(old.properties)
-        props = _effective(props)
+        before = old.properties
         ops: list[dict[str, Any]] = []
         simple = {"Name": "/name", "Description": "/description",
                   "ApiKeySourceType": "/apiKeySource",
@@ -115,13 +110,11 @@ class RestApi(Provisioner):
                 for t in sorted(old_types - new_types)]
         ops += [{"op": "add", "path": f"/binaryMediaTypes/{escape_path(t)}", "value": t}
                 for t in sorted(new_types - old_types)]
+        if has_definition(props) and (before.get("Body") != props.get("Body") or
+                                      before.get("BodyS3Location") != props.get("BodyS3Location")):
+            import_definition(ctx, api_id, props)
         if ops:
             ctx.call(_SVC, "update_rest_api", restApiId=api_id, patchOperations=ops)
-        if before.get("Body") != props.get("Body"):
-            root = str(old.attributes["RootResourceId"])
-            openapi_body.clear(ctx, api_id, root)
-            if "Body" in props:
-                openapi_body.import_body(ctx, api_id, root, old.logical_id, props["Body"])
         return Created(api_id, dict(old.attributes))
 
     def delete(self, ctx: Context, res: PhysicalResource) -> None:

@@ -75,7 +75,7 @@ def install_virtual_time() -> None:
 
         @classmethod
         def utcnow(cls) -> Any:
-            return cls.fromtimestamp(_vtime(), _dt.UTC).replace(tzinfo=None)
+            return cls.fromtimestamp(_vtime(), _dt.timezone.utc).replace(tzinfo=None)  # noqa: UP017 (3.9)
 
         @classmethod
         def today(cls) -> Any:
@@ -288,7 +288,7 @@ def setup_logging() -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
-    if level in logging.getLevelNamesMapping():
+    if isinstance(logging.getLevelName(level), int):  # getLevelNamesMapping is 3.11+
         root.setLevel(level)
 
 
@@ -310,9 +310,10 @@ def main(argv: list[str]) -> int:
     setup = reader.read()
     if setup is None or setup[:1] != b"S":
         return 0
-    runtime_dir = sys.path[0]
+    runtime_dir = os.path.dirname(_THIS_FILE)  # like /var/runtime: last, after the stdlib
     setup_data = json.loads(setup[1:])
-    sys.path[:] = [*setup_data["path"], *sys.path[1:], runtime_dir]
+    stdlib = [p for p in sys.path if p and p != runtime_dir]
+    sys.path[:] = [*setup_data["path"], *stdlib, runtime_dir]
     set_virtual_now(setup_data.get("vt"))
     install_virtual_time()
     setup_logging()
