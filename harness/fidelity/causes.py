@@ -19,7 +19,7 @@ _VOLATILE = (
     (re.compile(r"http://127\.0\.0\.1:\d+"), "http://127.0.0.1:<port>"),
 )
 REASON_CHARS = 300
-_TERSE = 40  # a first line this short (`AssertionError: /products`) is read with the line after it
+_TERSE = 30  # a first line this short (`AssertionError: /products`) is read with the line after it
 
 
 @dataclass(frozen=True)
