@@ -36,6 +36,9 @@ def _target_options(p: argparse.ArgumentParser, default_port: int = 4566) -> Non
                         "(moto_server, ministack, LocalStack)")
     p.add_argument("--no-probe", action="store_true",
                    help="with --target endpoint: skip the capability probe")
+    p.add_argument("--gateway", choices=("harness", "native"), default="harness",
+                   help="who serves API traffic: the harness's data plane (default), or with --target "
+                        "endpoint the endpoint's own execute-api ('native'; see docs/FIDELITY.md)")
     p.add_argument("--fault", action="append", metavar="RULE",
                    help="inject latency or errors, e.g. 'sts:AssumeRole latency=fixed:200ms', "
                         "'dynamodb:* error=throttle:0.1', 'function:*Authorizer* lambda=timeout' "
@@ -111,6 +114,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-remote", action="store_true",
                      help="with --target state FILE: allow a stack that is not on loopback")
     run.set_defaults(func=_lazy("run", "cmd_run"))
+
+    fid = sub.add_parser("fidelity", help="the suites on an endpoint's own API Gateway beside the harness's "
+                                          "data plane: per scenario, pass or fail and why (docs/FIDELITY.md)")
+    endpoint = fid.add_mutually_exclusive_group(required=True)
+    endpoint.add_argument("--upstream", metavar="URL",
+                          help="an AWS-compatible endpoint; it is reset before each of the two runs")
+    endpoint.add_argument("--ministack", action="store_true",
+                          help="start ministack on a free loopback port for this report (make ministack)")
+    fid.add_argument("--ministack-bin", metavar="PATH", help="the ministack executable (default "
+                     ".venv/ministack/bin/ministack or $SAAS_HARNESS_MINISTACK)")
+    fid.add_argument("--json", metavar="PATH", default=".harness/fidelity/fidelity.json")
+    fid.add_argument("--md", metavar="PATH", default=".harness/fidelity/FIDELITY.md")
+    fid.add_argument("--runs-dir", metavar="DIR", default=".harness/fidelity",
+                     help="each run's report and log go to DIR/harness and DIR/native")
+    fid.add_argument("--from-runs", action="store_true",
+                     help="write the report again from the runs already in --runs-dir (no new runs)")
+    fid.add_argument("--tiers", default="basic=1",
+                     help="the main job's tenants on each run (default basic=1)")
+    fid.add_argument("--only", action="append", metavar="SUITE",
+                     help="only this suite, e.g. S7 (repeatable)")
+    fid.add_argument("--suites", nargs="+", metavar="PATH",
+                     help="suite folders or files (default scenarios/)")
+    fid.add_argument("--pytest-arg", action="append", metavar="ARG",
+                     help="extra pytest argument for both runs, e.g. --pytest-arg=-k --pytest-arg=warm")
+    fid.add_argument("--profile", default="ci", choices=["ci", "dev", "deep"])
+    fid.add_argument("--suites-timeout", type=float, default=1800.0, metavar="SECONDS")
+    fid.set_defaults(func=_lazy("fidelity", "cmd_fidelity"))
 
     bench = sub.add_parser("bench", help="measure speed targets and write JSON")
     bench.add_argument("which", choices=["edge", "gateway", "onboarding", "authorizer", "attacks",

@@ -6,7 +6,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import botocore.config
@@ -39,6 +39,14 @@ from harness.server import HarnessHTTPServer
 
 log = logging.getLogger("harness.target")
 
+GatewayKind = Literal["harness", "native"]
+"""Who serves API traffic: the harness's data plane, or the external endpoint's own execute-api."""
+GATEWAY_KINDS: tuple[GatewayKind, ...] = ("harness", "native")
+
+
+class GatewayOptionError(ValueError):
+    """`--gateway native` without an external endpoint: there is no other gateway to send traffic to."""
+
 
 @dataclass
 class TargetOptions:
@@ -52,6 +60,15 @@ class TargetOptions:
     # about 60 MB); past it the least recently used idle one is evicted, as on a busy host.
     max_environments: int = 24
     faults: FaultConfig | None = None  # latency and errors to inject from the start (harness/faults/)
+    gateway: GatewayKind = "harness"  # "native": API URLs point at the upstream's own execute-api
+
+
+def gateway_problem(gateway: GatewayKind, upstream_url: str | None) -> str | None:
+    """Why this gateway choice cannot work, or None."""
+    if gateway == "native" and not upstream_url:
+        return ("--gateway native needs an external endpoint (--target endpoint URL): in-process moto has no "
+                "gateway of its own")
+    return None
 
 
 class EmbeddedTarget:
@@ -59,6 +76,9 @@ class EmbeddedTarget:
 
     def __init__(self, options: TargetOptions | None = None) -> None:
         self.options = opts = options or TargetOptions()
+        problem = gateway_problem(opts.gateway, opts.upstream_url)
+        if problem:
+            raise GatewayOptionError(problem)
         self.work_dir = Path(opts.work_dir).expanduser().resolve()  # absolute whatever the cwd
         self.run_id = uuid.uuid4().hex  # tells this run's state.json from an earlier one's
         self.clock = VirtualClock()
@@ -158,6 +178,13 @@ class EmbeddedTarget:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def api_base(self) -> str:
+        """Where execute-api URLs start: this listener, or the upstream's own gateway (`--gateway native`)."""
+        if self.options.gateway == "native" and isinstance(self.upstream, RemoteEndpoint):
+            return self.upstream.url
+        return self.endpoint
+
     def start(self) -> EmbeddedTarget:
         self.server = HarnessHTTPServer(self.app, "127.0.0.1", self.options.port)
         self.admin.info.update(self.describe())
@@ -172,6 +199,8 @@ class EmbeddedTarget:
             "region": self.options.region,
             "account": self.upstream.account,
             "upstream": self.upstream.endpoint_label,
+            "gateway": self.options.gateway,
+            "api_base": self.api_base,
             "run_id": self.run_id,
             "work_dir": str(self.work_dir),
             **({"ca_file": str(self.aws_names.names.ca_file),

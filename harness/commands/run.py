@@ -44,12 +44,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Up (embedded), onboard mixed tiers, exercise, cross-tenant reads, the suites, the report."""
     from harness.runreport.suites import SuiteSelectionError
     from harness.saas.onboard import parse_tiers
+    from harness.target import gateway_problem
     from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
 
     try:
         spec = target_from_args(args)
         counts = parse_tiers(args.tiers)
         files = _suite_files(args)
+        problem = gateway_problem(args.gateway, spec.url)
+        if problem:
+            raise ValueError(problem)
     except (ValueError, SuiteSelectionError, TargetSpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -85,7 +89,8 @@ def _run(args: argparse.Namespace, counts: dict[str, int], files: list[str] | No
     if probe is None:
         return 2
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=work, max_environments=args.max_environments, faults=faults)
+                         work_dir=work, max_environments=args.max_environments, faults=faults,
+                         gateway=args.gateway)
     t0 = time.perf_counter()
     err.print("Starting the embedded target and deploying the SaaS under test ...")
     with EmbeddedTarget(opts) as target:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from harness.target import gateway_problem
     from harness.targets.spec import TargetKind, TargetSpecError, target_from_args
 
     try:
@@ -34,6 +35,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     args.upstream = spec.url
     if not 0 <= args.port <= 65535:
         print(f"error: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
+        return 2
+    problem = gateway_problem(args.gateway, args.upstream)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     work_dir = absolute(args.work_dir)
     try:
@@ -81,7 +86,8 @@ def _serve(args: argparse.Namespace, work_dir: Path) -> int:
     if prepare_endpoint(args) is None:
         return 2
     opts = TargetOptions(port=args.port, region=args.region, upstream_url=args.upstream,
-                         work_dir=work_dir, max_environments=args.max_environments, faults=faults)
+                         work_dir=work_dir, max_environments=args.max_environments, faults=faults,
+                         gateway=args.gateway)
     try:
         target = EmbeddedTarget(opts)
     except KeyboardInterrupt:

@@ -42,9 +42,10 @@ def bring_up(target: EmbeddedTarget, work_dir: Path, stack_dir: Path = STACK_DIR
     `stack_dir` is the SaaS's source tree: stack/ itself, or a changed copy of it (a mutant)."""
     t0 = time.perf_counter()
     endpoint = target.endpoint
+    api_base = target.api_base  # the harness's data plane, or the upstream's gateway (--gateway native)
     deployer = Deployer(endpoint_url=endpoint, region=target.options.region,
                         store=FileStackStore(work_dir / "stacks"), account=target.upstream.account)
-    params = {"ApiUrlFormat": api_url_format(endpoint), "CognitoJwksBaseUrl": endpoint,
+    params = {"ApiUrlFormat": api_url_format(api_base), "CognitoJwksBaseUrl": endpoint,
               "ExposeTenantAdminPassword": "true"}
     boot = deployer.deploy(stack_dir / "template.yaml", BOOTSTRAP_STACK, params)
     if not boot.status.endswith("COMPLETE"):
@@ -57,7 +58,7 @@ def bring_up(target: EmbeddedTarget, work_dir: Path, stack_dir: Path = STACK_DIR
     ctx = PipelineContext(endpoint=endpoint, admin_api_id=out["AdminApiId"],
                           stack_prefix=out.get("StackPrefix", "ServerlessSaaS"),
                           jwks_base_url=endpoint, tables=tables,
-                          dependencies_layer_arn=out["DependenciesLayerArn"])
+                          dependencies_layer_arn=out["DependenciesLayerArn"], api_base=api_base)
     pipeline = TenantPipeline(deployer, ctx, template=stack_dir / "tenant-template.yaml",
                               name=out.get("PipelineName", "serverless-saas-pipeline"),
                               version=lambda: build_version(stack_dir))
@@ -78,7 +79,7 @@ def bring_up(target: EmbeddedTarget, work_dir: Path, stack_dir: Path = STACK_DIR
     operators = _create_operators(deployer, out["OperationsUserPoolId"])
     state = {
         **target.describe(),
-        "admin_api_url": api_url(endpoint, out["AdminApiId"], out.get("AdminApiStage", "prod")),
+        "admin_api_url": api_url(api_base, out["AdminApiId"], out.get("AdminApiStage", "prod")),
         "pooled_api_url": pooled_url["settingValue"]["S"],
         "user_pools": {
             "operations": {"user_pool_id": out["OperationsUserPoolId"],

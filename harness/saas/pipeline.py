@@ -38,6 +38,7 @@ class PipelineContext:
     jwks_base_url: str
     tables: dict[str, str]  # TenantStackMapping, TenantDetails, Settings
     dependencies_layer_arn: str  # the control plane's DependenciesLayer, shared by tenant stacks
+    api_base: str = ""  # where execute-api URLs start; empty means `endpoint` (the harness's data plane)
 
 
 @dataclass
@@ -233,7 +234,8 @@ class TenantPipeline:
 
     def _write_back(self, tenant_id: str, result: StackResult, version: str) -> None:
         out = result.outputs
-        url = api_url(self.ctx.endpoint, out["TenantApiId"], out.get("TenantApiStage", "prod"))
+        url = api_url(self.ctx.api_base or self.ctx.endpoint, out["TenantApiId"],
+                      out.get("TenantApiStage", "prod"))
         if tenant_id == "pooled":
             settings = {"apiGatewayUrl-pooled": url}
             for tier in ("Basic", "Standard", "Premium"):
