@@ -39,6 +39,8 @@ _BOTO_CONFIG = botocore.config.Config(
     max_pool_connections=32,
 )
 
+_STREAMS_TARGET = "DynamoDBStreams_20120810."
+
 
 def signing_host(service: str, region: str) -> str:
     """The AWS hostname a service call would go to; moto routes by it."""
@@ -98,8 +100,7 @@ class InProcessMoto:
         self._apps: dict[str, Any] = {}
         self._clients = _ClientCache()
 
-    def _app_for(self, service: str, region: str, environ: dict[str, Any]) -> Any:
-        host = signing_host(service, region)
+    def _app_for(self, host: str, environ: dict[str, Any]) -> Any:
         app = self._apps.get(host)
         if app is None:
             backend = self._dispatcher.get_backend_for_host(host)
@@ -111,6 +112,8 @@ class InProcessMoto:
 
     def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse:
         host = signing_host(service, region)
+        if req.headers.get("x-amz-target", "").startswith(_STREAMS_TARGET):
+            host = f"streams.dynamodb.{region}.amazonaws.com"  # DynamoDB Streams signs as dynamodb
         environ: dict[str, Any] = {
             "REQUEST_METHOD": req.method,
             "SCRIPT_NAME": "",
@@ -153,7 +156,7 @@ class InProcessMoto:
 
         try:
             with self.lock:
-                app = self._app_for(service, region, environ)
+                app = self._app_for(host, environ)
                 chunks = app(environ, start_response)
                 try:
                     body = b"".join(chunks)

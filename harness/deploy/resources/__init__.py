@@ -9,10 +9,15 @@ from harness.deploy.resources import (
     cognito,
     custom,
     dynamodb,
+    event_sources,
+    eventbridge,
     iam,
     inert,
     lambda_,
+    messaging,
+    secrets,
     stack,
+    streams,
     usage,
     versions,
 )
@@ -45,7 +50,11 @@ PROVISIONERS: Registry = Registry({
         apigateway.Resource(), apigateway.Method(), apigateway.Authorizer(),
         apigateway.Deployment(), apigateway.Stage(), apigateway.GatewayResponse(),
         usage.UsagePlan(), usage.ApiKey(), usage.UsagePlanKey(), stack.NestedStack(),
-        custom.CustomResource(), versions.Version(), versions.Alias(), *inert.INERT,
+        custom.CustomResource(), versions.Version(), versions.Alias(),
+        secrets.Secret(), secrets.Parameter(), streams.KinesisStream(), streams.DeliveryStream(),
+        messaging.Queue(), messaging.QueuePolicy(), messaging.Topic(), messaging.Subscription(),
+        eventbridge.EventBus(), eventbridge.Rule(), eventbridge.ScheduleGroup(),
+        eventbridge.Schedule(), event_sources.EventSourceMapping(), *inert.INERT,
     )
 })
 
