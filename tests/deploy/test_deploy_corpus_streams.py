@@ -79,3 +79,53 @@ def test_dynamodb_stream_drives_scheduler_schedules(
     deployer.delete("corpus-scheduler")
     assert lam.list_event_source_mappings(FunctionName=result.outputs["StreamProcessorFunctionArn"])[
         "EventSourceMappings"] == []
+
+
+def _post(target: EmbeddedTarget, api_id: str, key: str) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection(urlsplit(target.endpoint).netloc, timeout=60)
+    conn.request("POST", f"/restapis/{api_id}/dev/_user_request_/", body=b'{"records": []}',
+                 headers={"X-Amz-Firehose-Access-Key": key,
+                          "X-Amz-Firehose-Request-Id": "req-1", "Content-Type": "application/json"})
+    resp = conn.getresponse()
+    text = resp.read().decode()
+    conn.close()
+    try:
+        return resp.status, json.loads(text)
+    except json.JSONDecodeError:
+        return resp.status, text
+
+
+def test_firehose_endpoint_api_admits_the_secret_access_key_only(
+        target: EmbeddedTarget, deployer: Deployer, aws: Any) -> None:
+    """kinesis-data-stream-firehose-apigw-sam: POST /dev/ with the generated secret is 200.
+
+    The secret comes from GenerateSecretString, the delivery stream's AccessKey from the dynamic
+    reference `{{resolve:secretsmanager:...:SecretString}}`, and the TOKEN authorizer reads the
+    secret with the AWSSecretsManagerGetSecretValuePolicy grant (its ARN, checked by the gate).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html,
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html
+    (a Deny policy answers 403).
+    """
+    template = CORPUS / "kinesis-data-stream-firehose-apigw-sam" / "template.yaml"
+    result = deployer.deploy(template, "corpus-firehose")
+    assert result.status == "CREATE_COMPLETE"
+    api_id = result.resources["MyApiGateway"].physical_id
+    assert result.outputs["ApiEndpoint"] == (
+        f"https://{api_id}.execute-api.us-east-1.amazonaws.com/dev/")
+    secret = aws("secretsmanager").get_secret_value(
+        SecretId="KinesisFirehoseHttpEndpointAccessKey")["SecretString"]
+    assert len(secret) == 30 and not set(secret) & set('"@/\\')
+    stream = aws("firehose").describe_delivery_stream(DeliveryStreamName="MyDeliveryStream")
+    [dest] = stream["DeliveryStreamDescription"]["Destinations"]
+    endpoint = dest["HttpEndpointDestinationDescription"]["EndpointConfiguration"]
+    assert endpoint["Url"] == result.outputs["ApiEndpoint"]
+    kinesis = aws("kinesis").describe_stream_summary(StreamName=result.outputs["MyKinesisStream"])
+    assert kinesis["StreamDescriptionSummary"]["OpenShardCount"] == 2
+    status, body = _post(target, api_id, secret)
+    assert status == 200, body
+    assert body["requestId"] == "req-1" and isinstance(body["timestamp"], int)
+    assert _post(target, api_id, secret + "x") == (
+        403, {"Message": "User is not authorized to access this resource with an explicit deny"})
+    deployer.delete("corpus-firehose")
+    with pytest.raises(ClientError):
+        aws("secretsmanager").describe_secret(SecretId="KinesisFirehoseHttpEndpointAccessKey")

@@ -14,18 +14,18 @@ from harness.target import EmbeddedTarget
 
 from .conftest import Project
 
-CORPUS = Path("/work/shared/sam-corpus")
-
 FIVE = """
 Transform: AWS::Serverless-2016-10-31
 Resources:
-  Queue:
-    Type: AWS::SQS::Queue
-  Topic:
-    Type: AWS::SNS::Topic
-  Rule:
-    Type: AWS::Events::Rule
-    Properties: {ScheduleExpression: rate(1 hour)}
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties: {DefinitionString: "{}", RoleArn: arn:aws:iam::123456789012:role/r}
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Database:
+    Type: AWS::RDS::DBInstance
+    Properties: {Engine: postgres, DBInstanceClass: db.t3.micro}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -52,12 +52,13 @@ def test_five_unsupported_items_are_reported_in_one_error(
         deployer.deploy(project(FIVE), stack_name)
     text = str(err.value)
     assert text.startswith("template.yaml: 5 unsupported or invalid items; nothing was created:")
-    assert (f"template.yaml:{_line(FIVE, 'Queue:')}: unsupported resource type AWS::SQS::Queue "
-            "(resource Queue): the harness deployer has no provisioner for this type") in text
-    assert (f"template.yaml:{_line(FIVE, 'Topic:')}: unsupported resource type AWS::SNS::Topic "
-            "(resource Topic)") in text
-    assert (f"template.yaml:{_line(FIVE, 'Rule:')}: unsupported resource type AWS::Events::Rule "
-            "(resource Rule)") in text
+    assert (f"template.yaml:{_line(FIVE, 'Machine:')}: unsupported resource type "
+            "AWS::StepFunctions::StateMachine (resource Machine): the harness deployer has no "
+            "provisioner for this type") in text
+    assert (f"template.yaml:{_line(FIVE, 'Vpc:')}: unsupported resource type AWS::EC2::VPC "
+            "(resource Vpc)") in text
+    assert (f"template.yaml:{_line(FIVE, 'Database:')}: unsupported resource type "
+            "AWS::RDS::DBInstance (resource Database)") in text
     assert "Fn::Transform" in text
     assert (f"template.yaml:{_line(FIVE, 'Broken:')}: Resource with id [Broken] is invalid. "
             "Missing required property 'ContentUri'.") in text
@@ -157,25 +158,6 @@ Resources:
         FunctionName=result.resources["Fn"].physical_id)
     assert config.get("Layers", []) == []
     deployer.delete(stack_name)
-
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared SAM corpus is not here")
-def test_corpus_apps_not_yet_deployable_get_one_complete_report(deployer: Deployer) -> None:
-    """Corpus apps that need what the deployer lacks say all of it at once, each with its line."""
-    template = CORPUS / "kinesis-data-stream-firehose-apigw-sam" / "template.yaml"
-    with pytest.raises(DeployError) as err:
-        deployer.deploy(template, "corpus-kinesis")
-    text = str(err.value)
-    assert "3 unsupported or invalid items" in text
-    for rtype in ("AWS::SecretsManager::Secret", "AWS::Kinesis::Stream",
-                  "AWS::KinesisFirehose::DeliveryStream"):
-        assert f"unsupported resource type {rtype}" in text
-    scheduler = CORPUS / "dynamodb-eventbridge-scheduler" / "template.yaml"
-    with pytest.raises(DeployError) as err:
-        deployer.deploy(scheduler, "corpus-scheduler")
-    assert "AWS::Lambda::EventSourceMapping" in str(err.value)
-    assert "Custom::TestSchedule" not in str(err.value)  # custom resources are invoked (cfnresponse)
-    assert "corpus-kinesis" not in deployer.list_stacks()
 
 
 def test_deployment_preference_deploys_with_the_alias_moved_at_once(

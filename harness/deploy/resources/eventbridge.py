@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from harness.deploy.model import PhysicalResource
-from harness.deploy.resources.base import Context, Created, Provisioner, delete_if_present
+from harness.deploy.resources.base import (
+    Context,
+    Created,
+    Provisioner,
+    delete_if_present,
+    drop_none,
+)
 
 _RULE_KEYS = ("Description", "ScheduleExpression", "State", "RoleArn")
 _SCHEDULE_KEYS = ("ScheduleExpression", "ScheduleExpressionTimezone", "FlexibleTimeWindow",
@@ -65,7 +71,7 @@ class Rule(Provisioner):
         arn = str(ctx.call("events", "put_rule", Name=name, EventBusName=bus,
                            EventPattern=_json(props.get("EventPattern")),
                            **{k: props.get(k) for k in _RULE_KEYS})["RuleArn"])
-        targets = [dict(t, Input=_json(t.get("Input"))) for t in props.get("Targets") or []]
+        targets = [drop_none(dict(t, Input=_json(t.get("Input")))) for t in props.get("Targets") or []]
         if targets:
             ctx.call("events", "put_targets", Rule=name, EventBusName=bus, Targets=targets)
         return arn
