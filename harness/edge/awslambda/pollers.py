@@ -162,7 +162,7 @@ class Pollers:
             out = self.client("dynamodbstreams").get_records(ShardIterator=iterator,
                                                              Limit=mapping.batch_size)
         else:
-            out = self.client("kinesis").get_records(ShardIterator=iterator,
+            out = self.client("kinesis").get_records(ShardIterator=iterator, StreamARN=mapping.source_arn,
                                                      Limit=mapping.batch_size)
         return list(out.get("Records", [])), out.get("NextShardIterator")
 
