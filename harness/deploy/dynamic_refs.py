@@ -1,4 +1,4 @@
-"""Dynamic references (`{{resolve:ssm:...}}`, `ssm-secure`, `secretsmanager`), read from the stores at deploy time.
+"""Dynamic references (`{{resolve:ssm:...}}`, ssm-secure, secretsmanager) read at deploy time.
 
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html: the
 values are fetched when a resource is created or updated; the stack keeps the literal reference
@@ -45,7 +45,7 @@ def _error_code(exc: ClientError) -> str:
 def _ssm(ctx: Context, reference: str, secure: bool) -> str:
     name, version = reference, None
     head, sep, tail = reference.rpartition(":")
-    if sep and tail.isdigit() and not reference.startswith("arn:") or (
+    if (sep and tail.isdigit() and not reference.startswith("arn:")) or (
             reference.startswith("arn:") and reference.count(":") == 6 and tail.isdigit()):
         name, version = head, tail
     lookup = f"{name}:{version}" if version else name

@@ -1,8 +1,8 @@
 """The IAM gate: every non-root call is evaluated with the principal's policies before moto sees it.
 
-DynamoDB, Lambda, Cognito user pools, API Gateway management, CodePipeline and the services of
-harness/edge/service_arns.py get their real resource ARNs (and DynamoDB its condition keys). Every other service is checked at the action level with
-resource "*" (documented in docs/ARCHITECTURE.md).
+DynamoDB, Lambda, Cognito user pools, API Gateway management, CodePipeline and the services
+of harness/edge/service_arns.py get their real resource ARNs (DynamoDB its condition keys too).
+Every other service is checked at the action level with resource "*" (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations

@@ -121,7 +121,10 @@ Resources:
     Type: AWS::SSM::Parameter
     Properties:
       Type: String
-      Value: "{{resolve:ssm:/dyn/%(id)s/colour}}-{{resolve:ssm:/dyn/%(id)s/colour:1}}-{{resolve:secretsmanager:dyn-%(id)s:SecretString:user}}"
+      Value: !Join
+        - "-"
+        - ["{{resolve:ssm:/dyn/%(id)s/colour}}", "{{resolve:ssm:/dyn/%(id)s/colour:1}}",
+           "{{resolve:secretsmanager:dyn-%(id)s:SecretString:user}}"]
 Outputs:
   Value: {Value: !GetAtt Copy.Value}
 """
@@ -158,7 +161,8 @@ def test_missing_or_misplaced_dynamic_references_fail_the_resource(
     """A reference that cannot be resolved fails its resource, and the stack rolls back.
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm-secure-strings.html
     (ssm-secure only in the listed properties)."""
-    text = f'Resources:\n  P:\n    Type: AWS::SSM::Parameter\n    Properties: {{Type: String, Value: "{reference}"}}\n'
+    text = ("Resources:\n  P:\n    Type: AWS::SSM::Parameter\n"
+            f'    Properties: {{Type: String, Value: "{reference}"}}\n')
     with pytest.raises(DeployError) as err:
         deployer.deploy(project(text), stack_name)
     assert message in str(err.value)

@@ -1,4 +1,4 @@
-"""Secrets Manager secrets and SSM parameters, created through their APIs (the stores dynamic references read)."""
+"""Secrets Manager secrets and SSM parameters through their APIs (what dynamic references read)."""
 
 from __future__ import annotations
 
