@@ -20,6 +20,8 @@ from harness.edge.app import Edge
 from harness.edge.awslambda.event_sources import MappingStore
 from harness.edge.awslambda.models import CodeStore, FunctionRegistry
 from harness.edge.awslambda.pollers import Pollers
+from harness.edge.awslambda.role_invoke import RoleInvoker
+from harness.edge.awslambda.schedules import ScheduleRunner
 from harness.edge.cloudformation.custom_responses import ResponseUrls
 from harness.edge.execute_api import ExecuteApiAuthorizer
 from harness.edge.upstream import (
@@ -81,6 +83,7 @@ class EmbeddedTarget:
         self.runtime: Runtime | None = None
         self.pollers: Pollers | None = None
         self.event_sources: MappingStore | None = None
+        self.schedules: ScheduleRunner | None = None
         self.gateway: Gateway | None = None
 
     def _install_services(self) -> None:
@@ -114,6 +117,12 @@ class EmbeddedTarget:
         self.pollers = Pollers(self.event_sources, self.functions, self.runtime,
                                self.upstream.client, self.clock, self.options.region)
         self.event_sources.on_create = self.pollers.start_positions
+        self.schedules = ScheduleRunner(
+            self.upstream.client, self.functions, self.runtime,
+            RoleInvoker(self.endpoint, self.options.region, self.upstream.account, self.edge.book,
+                        self.clock, service="scheduler.amazonaws.com"),
+            self.clock, self.changes, self.options.region, self.upstream.account)
+        self.pollers.hooks.append(self.schedules.tick)
         self.pollers.start()
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
                                                        endpoint_url=self.endpoint)
@@ -189,6 +198,8 @@ class EmbeddedTarget:
         if self.event_sources is not None and self.pollers is not None:
             self.event_sources.reset()
             self.pollers.reset()
+        if self.schedules is not None:
+            self.schedules.reset()
         self.functions.code.reset()
         if self.gateway is not None:
             self.gateway.reset()

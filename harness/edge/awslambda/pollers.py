@@ -101,6 +101,7 @@ class Pollers:
         self._tick_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.hooks: list[Callable[[], int]] = []  # more work per pass (schedules on the clock)
 
     # -- positions ------------------------------------------------------------------------------
     def start_positions(self, mapping: Mapping) -> None:
@@ -137,6 +138,8 @@ class Pollers:
                 except (ClientError, FunctionNotFound, CodeUnavailable, KeyError) as exc:
                     mapping.last_result = f"PROBLEM: {exc}"
                     log.debug("mapping %s: %s", mapping.uuid, exc)
+            for hook in self.hooks:
+                made += hook()
             return made
 
     def drain(self, max_passes: int = 50) -> int:
