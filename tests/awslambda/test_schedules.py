@@ -7,16 +7,34 @@ https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from harness.target import EmbeddedTarget
-from tests.awslambda.test_event_sources import _events, _function, aws, frozen  # noqa: F401
-from tests.conftest import ClientFactory
+from harness.target import EmbeddedTarget, TargetOptions
+from tests.awslambda.test_event_sources import _events, _function
+from tests.conftest import ClientFactory, make_client_factory
 from tests.edge.helpers import allow, doc, make_role
+
+
+@pytest.fixture
+def frozen(tmp_path: Path) -> Iterator[EmbeddedTarget]:
+    """A target of its own with a frozen clock and no background poller: only tick() fires."""
+    account = f"{random.randrange(10**11, 10**12):012d}"
+    with EmbeddedTarget(TargetOptions(port=0, work_dir=tmp_path / "h", frozen_clock=True,
+                                      account=account)) as t:
+        assert t.pollers is not None
+        t.pollers.stop()
+        yield t
+
+
+@pytest.fixture
+def aws(frozen: EmbeddedTarget) -> ClientFactory:
+    return make_client_factory(frozen.endpoint)
 
 
 def _tick(t: EmbeddedTarget) -> int:

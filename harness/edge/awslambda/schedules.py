@@ -11,6 +11,7 @@ asynchronously), so a test that advances the clock and ticks sees exactly the du
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -147,10 +148,8 @@ class ScheduleRunner:
         return made
 
     def _delete(self, entry: _Entry) -> None:
-        try:
+        with contextlib.suppress(ClientError):  # already gone
             self.client("scheduler").delete_schedule(Name=entry.name, GroupName=entry.group)
-        except ClientError:
-            pass
         self._entries.pop(entry.arn, None)
 
     def _fire(self, entry: _Entry, due: float) -> int:
