@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -99,7 +100,12 @@ Resources:
     Type: AWS::S3::Bucket
   SitePolicy:
     Type: AWS::S3::BucketPolicy
-    Properties: {Bucket: !Ref Site, PolicyDocument: {Statement: []}}
+    Properties:
+      Bucket: !Ref Site
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: "*", Action: s3:GetObject,
+                     Resource: !Sub "arn:aws:s3:::${Site}/*"}]
   Cdn:
     Type: AWS::CloudFront::Distribution
     Properties: {DistributionConfig: {Origins: [{DomainName: !GetAtt Site.RegionalDomainName}]}}
@@ -116,8 +122,9 @@ Outputs:
 
 
 def test_observe_and_deliver_types_are_accepted_as_inert_with_notes(
-        deployer: Deployer, project: Project, stack_name: str) -> None:
-    """Alarms, dashboards, log groups, the API Gateway account, S3, CloudFront and Cognito domains.
+        deployer: Deployer, project: Project, stack_name: str, aws: Any) -> None:
+    """Alarms, dashboards, log groups, the API Gateway account, CloudFront and Cognito domains;
+    S3 buckets and their policies are stored in S3.
 
     They observe or deliver and change nothing the harness emulates, so they deploy as records
     whose Ref/GetAtt values have AWS's shapes, each with a note (never an error).
@@ -126,8 +133,11 @@ def test_observe_and_deliver_types_are_accepted_as_inert_with_notes(
     result = deployer.deploy(project(OBSERVERS), stack_name)
     assert result.status == "CREATE_COMPLETE"
     inert = {n.split(" ", 1)[0] for n in result.notes if "is accepted as inert" in n}
-    assert inert == {"Logs", "Alarm", "Board", "Account", "Site", "SitePolicy", "Cdn", "Domain"}
+    assert inert == {"Logs", "Alarm", "Board", "Account", "Cdn", "Domain"}
     assert result.outputs["Bucket"] == result.outputs["Bucket"].lower()
+    s3 = aws("s3")
+    policy = json.loads(s3.get_bucket_policy(Bucket=result.outputs["Bucket"])["Policy"])
+    assert policy["Statement"][0]["Action"] == "s3:GetObject", "the bucket and its policy are stored"
     assert result.outputs["CdnDomain"].endswith(".cloudfront.net")
     assert result.outputs["LogArn"].startswith("arn:aws:logs:us-east-1:")
     deployer.delete(stack_name)

@@ -15,6 +15,7 @@ from harness.deploy.resources import (
     inert,
     lambda_,
     messaging,
+    s3,
     secrets,
     stack,
     streams,
@@ -54,7 +55,8 @@ PROVISIONERS: Registry = Registry({
         secrets.Secret(), secrets.Parameter(), streams.KinesisStream(), streams.DeliveryStream(),
         messaging.Queue(), messaging.QueuePolicy(), messaging.Topic(), messaging.Subscription(),
         eventbridge.EventBus(), eventbridge.Rule(), eventbridge.ScheduleGroup(),
-        eventbridge.Schedule(), event_sources.EventSourceMapping(), *inert.INERT,
+        eventbridge.Schedule(), event_sources.EventSourceMapping(), s3.Bucket(), s3.BucketPolicy(),
+        *inert.INERT,
     )
 })
 

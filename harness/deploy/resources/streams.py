@@ -96,6 +96,8 @@ class DeliveryStream(Provisioner):
                            DeliveryStreamType=props.get("DeliveryStreamType"),
                            KinesisStreamSourceConfiguration=props.get(
                                "KinesisStreamSourceConfiguration"),
+                           DeliveryStreamEncryptionConfigurationInput=props.get(
+                               "DeliveryStreamEncryptionConfigurationInput"),
                            Tags=props.get("Tags"),
                            **{k: props.get(k) for k in _DESTINATIONS})["DeliveryStreamARN"])
         ctx.note(f"{logical_id} ({self.type_name}): records are stored by the stream's source "
