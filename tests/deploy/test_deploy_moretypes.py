@@ -192,3 +192,56 @@ Outputs:
     doc = json.loads(aws("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
     assert doc["username"] == "admin" and len(doc["password"]) == 16 and doc["password"].isalnum()
     deployer.delete(stack_name)
+
+
+SAM_EVENTS = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return len(event.get("Records", []))
+      Events:
+        Queue:
+          Type: SQS
+          Properties: {Queue: !GetAtt Jobs.Arn, BatchSize: 5}
+        Tick:
+          Type: Schedule
+          Properties: {Schedule: rate(1 minute)}
+        Tock:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: rate(2 minutes)}
+"""
+
+
+def test_sam_sqs_schedule_and_schedulev2_events_deliver(
+        target: Any, deployer: Deployer, project: Project, stack_name: str, aws: Any) -> None:
+    """SAM's SQS, Schedule and ScheduleV2 events become an EventSourceMapping, a rule with a
+    Lambda permission, and a schedule with its role; each delivers to the function.
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-sqs.html,
+    sam-property-function-schedule.html, sam-property-function-schedulev2.html
+    """
+    result = deployer.deploy(project(SAM_EVENTS), stack_name)
+    fn = result.resources["Worker"].physical_id
+    [mapping] = aws("lambda").list_event_source_mappings(FunctionName=fn)["EventSourceMappings"]
+    assert mapping["BatchSize"] == 5
+    queue = result.resources["Jobs"].physical_id
+    aws("sqs").send_message(QueueUrl=queue, MessageBody="job")
+    target.pollers.drain()
+    attrs = aws("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == (
+        "0", "0"), "the batch succeeded and was deleted"
+    rule_arn = result.resources["WorkerTick"].attributes["Arn"]
+    schedule_arn = result.resources["WorkerTock"].attributes["Arn"]
+    target.pollers.drain()
+    target.clock.advance(120)
+    target.pollers.drain()
+    invoked = {arn for arn, _, made in target.schedules.fired if made}
+    assert {rule_arn, schedule_arn} <= invoked, "the rule's permission and the schedule's role admit"
+    deployer.delete(stack_name)

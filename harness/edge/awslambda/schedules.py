@@ -68,11 +68,17 @@ class ScheduleRunner:
         self.region = region
         self.account = account
         self._entries: dict[str, _Entry] = {}
-        self._seen: tuple[int, int] | None = None
-        self.fired: list[tuple[str, float]] = []  # (schedule or rule ARN, due time), for tests
+        # Nothing is listed until a write to EventBridge or Scheduler passes the edge, so a target
+        # that never schedules anything never touches those stores.
+        self._seen: tuple[int, int] | None = self._generation()
+        # (schedule or rule ARN, due time, invocations made), for tests and diagnostics
+        self.fired: list[tuple[str, float, int]] = []
+
+    def _generation(self) -> tuple[int, int]:
+        return self.changes.generation("events"), self.changes.generation("scheduler")
 
     def _refresh(self, now: float) -> None:
-        gen = (self.changes.generation("events"), self.changes.generation("scheduler"))
+        gen = self._generation()
         if gen == self._seen:
             return
         self._seen = gen
@@ -138,8 +144,9 @@ class ScheduleRunner:
             fires = 0
             while entry.next_due is not None and entry.next_due <= now and fires < MAX_FIRES_PER_TICK:
                 due = entry.next_due
-                made += self._fire(entry, due)
-                self.fired.append((entry.arn, due))
+                count = self._fire(entry, due)
+                made += count
+                self.fired.append((entry.arn, due, count))
                 fires += 1
                 entry.next_due = entry.schedule.next_due(due, entry.anchor)
             if entry.next_due is None and entry.kind == "schedule" \
@@ -192,5 +199,5 @@ class ScheduleRunner:
 
     def reset(self) -> None:
         self._entries.clear()
-        self._seen = None
+        self._seen = self._generation()
         self.fired.clear()
