@@ -74,3 +74,4 @@ def test_create_schedule_passes_its_target_role(aws: Any) -> None:
     with pytest.raises(ClientError) as err:
         aws("scheduler", creds=with_pass).create_schedule(Name=name, GroupName="other", **params)
     assert error_code(err.value) == "AccessDeniedException", "another group is another resource"
+    aws("scheduler").delete_schedule(Name=name)

@@ -166,6 +166,8 @@ class ScheduleRunner:
             if not _is_function(arn):
                 log.info("%s: target %s is not a Lambda function; not delivered", entry.arn, arn)
                 continue
+            if not self._exists(arn):
+                continue  # nothing to invoke: no role is assumed and no call is made
             if entry.kind == "rule":
                 made += self._fire_rule(entry, target, arn, due)
             else:
@@ -176,6 +178,14 @@ class ScheduleRunner:
                 except (PermissionError, LookupError, TimeoutError) as exc:
                     log.info("%s: %s", entry.arn, exc)
         return made
+
+    def _exists(self, arn: str) -> bool:
+        parts = arn.split(":")
+        try:
+            self.registry.config(parts[6], parts[7] if len(parts) > 7 else None)
+        except (FunctionNotFound, CodeUnavailable):
+            return False
+        return True
 
     def _fire_rule(self, entry: _Entry, target: dict[str, Any], arn: str, due: float) -> int:
         if not self.registry.service_may_invoke(arn, "events.amazonaws.com", entry.arn,
