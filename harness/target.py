@@ -18,7 +18,11 @@ from harness.changes import ChangeFeed
 from harness.clock import VirtualClock
 from harness.edge import apigateway
 from harness.edge.app import Edge
+from harness.edge.awslambda.event_sources import MappingStore
 from harness.edge.awslambda.models import CodeStore, FunctionRegistry
+from harness.edge.awslambda.pollers import Pollers
+from harness.edge.awslambda.role_invoke import RoleInvoker
+from harness.edge.awslambda.schedules import ScheduleRunner
 from harness.edge.cloudformation.custom_responses import ResponseUrls
 from harness.edge.execute_api import ExecuteApiAuthorizer
 from harness.edge.upstream import (
@@ -100,17 +104,23 @@ class EmbeddedTarget:
         self.response_urls: ResponseUrls | None = None
         self.aws_names: AwsNameListener | None = None
         self.runtime: Runtime | None = None
+        self.pollers: Pollers | None = None
+        self.event_sources: MappingStore | None = None
+        self.schedules: ScheduleRunner | None = None
         self.gateway: Gateway | None = None
 
     def _install_services(self) -> None:
         from harness.edge import cognito, dynamodb_policies
         from harness.edge.cognito.verify import UserPoolTokens
+        from harness.edge.service_arns import upstream_secret_lookup
         from harness.edge.sts import responses as sts_responses
 
         sts_responses.install(self.edge)
         self.pool_keys = cognito.install(self.edge).ctx.keys
         self.user_pool_tokens = UserPoolTokens(self.pool_keys)
         dynamodb_policies.install(self.edge)
+        self.edge.gate.service_arns.secret_arn = upstream_secret_lookup(
+            lambda: self.upstream.client("secretsmanager"))
         self.functions = FunctionRegistry(self.upstream, self.changes, CodeStore())
 
     def _start_runtime(self) -> None:
@@ -128,6 +138,19 @@ class EmbeddedTarget:
 
         self.deployments = codedeploy_responses.install(self.edge, self.functions, self.runtime)
         self.functions.router.before_route.append(self.deployments.advance)
+        from harness.edge.awslambda import event_sources
+
+        self.event_sources = event_sources.install(self.edge, self.functions, self.clock)
+        self.pollers = Pollers(self.event_sources, self.functions, self.runtime,
+                               self.upstream.client, self.clock, self.options.region)
+        self.event_sources.on_create = self.pollers.start_positions
+        self.schedules = ScheduleRunner(
+            self.upstream.client, self.functions, self.runtime,
+            RoleInvoker(self.endpoint, self.options.region, self.upstream.account, self.edge.book,
+                        self.clock, service="scheduler.amazonaws.com"),
+            self.clock, self.changes, self.options.region, self.upstream.account)
+        self.pollers.hooks.append(self.schedules.tick)
+        self.pollers.start()
         self.invoker = lambda_responses.GatewayInvoker(self.edge, self.functions, self.runtime,
                                                        endpoint_url=self.endpoint)
         self.admin.add_metrics("lambda", self.runtime.metrics)
@@ -216,6 +239,11 @@ class EmbeddedTarget:
         if self.runtime is not None:
             self.runtime.flush()
         self.functions.reset()
+        if self.event_sources is not None and self.pollers is not None:
+            self.event_sources.reset()
+            self.pollers.reset()
+        if self.schedules is not None:
+            self.schedules.reset()
         self.functions.code.reset()
         if self.gateway is not None:
             self.gateway.reset()
@@ -228,6 +256,9 @@ class EmbeddedTarget:
         if self.aws_names is not None:
             self.aws_names.stop()
             self.aws_names = None
+        if self.pollers is not None:
+            self.pollers.stop()
+            self.pollers = None
         if self.response_urls is not None:
             self.response_urls.stop()
             self.response_urls = None

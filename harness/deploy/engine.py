@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness.deploy import dynamic_refs
 from harness.deploy.events import EventLog, ResourceStatus
 from harness.deploy.graph import references
 from harness.deploy.intrinsics import NO_VALUE, Resolver
@@ -142,6 +143,14 @@ class Engine:
                                   else "CREATE_FAILED")
         self.events.resource(logical, rtype, old.physical_id if old else "", status, reason)
 
+    def _live(self, rtype: str, props: dict[str, Any]) -> dict[str, Any]:
+        """The properties a provisioner sees: dynamic references read from their stores now (the
+        record keeps the references, as CloudFormation's does)."""
+        if not dynamic_refs.has_references(props):
+            return props
+        live: dict[str, Any] = dynamic_refs.resolve(self.ctx, rtype, props)
+        return live
+
     def _apply(self, prov: Provisioner, logical: str, rtype: str,
                props: dict[str, Any]) -> PhysicalResource:
         old = self.old.get(logical)
@@ -158,7 +167,7 @@ class Engine:
             self.events.resource(logical, rtype, old.physical_id, "UPDATE_IN_PROGRESS",
                                  properties=props)
             self.updating = logical
-            created = prov.update(self.ctx, old, props, name)
+            created = prov.update(self.ctx, old, self._live(rtype, props), name)
             self.updating = None
             self.events.resource(logical, rtype, created.physical_id, "UPDATE_COMPLETE")
             if created.physical_id != old.physical_id:  # a new physical id replaces the old one
@@ -178,7 +187,7 @@ class Engine:
                                  "resource; hence creating one.", props)
         else:
             self.events.resource(logical, rtype, "", "CREATE_IN_PROGRESS", properties=props)
-        created = prov.create(self.ctx, logical, props, name)
+        created = prov.create(self.ctx, logical, self._live(rtype, props), name)
         self.events.resource(logical, rtype, created.physical_id,
                              "UPDATE_COMPLETE" if old is not None else "CREATE_COMPLETE")
         if old is not None:

@@ -1,8 +1,8 @@
 """The IAM gate: every non-root call is evaluated with the principal's policies before moto sees it.
 
-DynamoDB, Lambda, Cognito user pools, API Gateway management and CodePipeline get their real
-resource ARNs and condition keys. Every other service is checked at the action level with
-resource "*" (documented in docs/ARCHITECTURE.md).
+DynamoDB, Lambda, Cognito user pools, API Gateway management, CodePipeline and the services
+of harness/edge/service_arns.py get their real resource ARNs (DynamoDB its condition keys too).
+Every other service is checked at the action level with resource "*" (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from harness.edge.passrole import pass_role_checks
 from harness.edge.principals import Principal
 from harness.edge.protocols import Operation
 from harness.edge.resource_policies import ResourcePolicies
+from harness.edge.service_arns import SERVICES as ARN_SERVICES
+from harness.edge.service_arns import ServiceArns
 from harness.edge.sts.models import caller_of
 from harness.http import HttpRequest
 from harness.iam import Decision, Outcome, PolicyKind, RequestContext, evaluate, parse_policy
@@ -105,6 +107,7 @@ class Gate:
         self.account = account
         self._dynamo = dynamo
         self.resource_policies = ResourcePolicies(account)
+        self.service_arns = ServiceArns(region, account)
 
     def checks(self, op: Operation, params: Mapping[str, Any], req: HttpRequest) -> list[AuthzItem]:
         svc = op.service.name
@@ -127,6 +130,10 @@ class Gate:
             res = (f"arn:aws:codepipeline:{self.region}:{self.account}:{name}"
                    if isinstance(name, str) and name else "*")
             return [AuthzItem(f"codepipeline:{op.name}", res, {})]
+        if svc in ARN_SERVICES:
+            action = self.service_arns.action(svc, op.name)
+            return [AuthzItem(action, res, {})
+                    for res in self.service_arns.resources(svc, op.name, params)]
         return [AuthzItem(f"{prefix}:{op.name}", "*", {})]
 
     def _lambda_resource(self, op: Operation, params: Mapping[str, Any]) -> str:

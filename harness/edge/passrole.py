@@ -20,6 +20,9 @@ PASS_ROLE: Final = "iam:PassRole"
 LAMBDA_SERVICE: Final = "lambda.amazonaws.com"
 APIGATEWAY_SERVICE: Final = "apigateway.amazonaws.com"
 CLOUDFORMATION_SERVICE: Final = "cloudformation.amazonaws.com"
+SCHEDULER_SERVICE: Final = "scheduler.amazonaws.com"
+EVENTS_SERVICE: Final = "events.amazonaws.com"
+FIREHOSE_SERVICE: Final = "firehose.amazonaws.com"
 
 # A role ARN (paths allowed). API Gateway integrations also accept arn:aws:iam::*:user/* (the
 # caller's own credentials), which passes no role and so needs no PassRole.
@@ -35,6 +38,17 @@ _ROLE_PARAMETERS: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("cloudformation", "UpdateStack"): ("RoleARN", CLOUDFORMATION_SERVICE),
     ("cloudformation", "DeleteStack"): ("RoleARN", CLOUDFORMATION_SERVICE),
     ("cloudformation", "CreateChangeSet"): ("RoleARN", CLOUDFORMATION_SERVICE),
+    ("events", "PutRule"): ("RoleArn", EVENTS_SERVICE),
+}
+
+# Calls whose roles sit inside nested members (a schedule's Target, a rule's Targets, a delivery
+# stream's source and destinations): every member of that name anywhere in the request.
+_NESTED_ROLES: Final[dict[tuple[str, str], tuple[str, str]]] = {
+    ("scheduler", "CreateSchedule"): ("RoleArn", SCHEDULER_SERVICE),
+    ("scheduler", "UpdateSchedule"): ("RoleArn", SCHEDULER_SERVICE),
+    ("events", "PutTargets"): ("RoleArn", EVENTS_SERVICE),
+    ("firehose", "CreateDeliveryStream"): ("RoleARN", FIREHOSE_SERVICE),
+    ("firehose", "UpdateDestination"): ("RoleARN", FIREHOSE_SERVICE),
 }
 
 # Update calls of API Gateway set the credentials through JSON-patch operations on these paths.
@@ -48,6 +62,18 @@ _PATCH_PATHS: Final[dict[tuple[str, str], tuple[str, str]]] = {
 _DOCUMENT_OPERATIONS: Final = frozenset({("apigateway", "ImportRestApi"),
                                          ("apigateway", "PutRestApi")})
 _DOCUMENT_KEYS: Final = frozenset({"authorizerCredentials", "credentials"})
+
+
+def _members_named(node: Any, name: str) -> Iterator[Any]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == name:
+                yield value
+            else:
+                yield from _members_named(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _members_named(item, name)
 
 
 def _document_values(node: Any) -> Iterator[Any]:
@@ -90,6 +116,12 @@ def passed_roles(service: str, operation: str, params: Mapping[str, Any],
         value = params.get(name)
         if isinstance(value, str) and _ROLE_ARN.fullmatch(value):
             found.append((value, to_service))
+    elif key in _NESTED_ROLES:
+        name, to_service = _NESTED_ROLES[key]
+        for value in _members_named(params, name):
+            if isinstance(value, str) and _ROLE_ARN.fullmatch(value) \
+                    and (value, to_service) not in found:
+                found.append((value, to_service))
     elif key in _PATCH_PATHS:
         path, to_service = _PATCH_PATHS[key]
         ops = params.get("patchOperations")

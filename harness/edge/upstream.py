@@ -40,6 +40,8 @@ _BOTO_CONFIG = botocore.config.Config(
     max_pool_connections=32,
 )
 
+_STREAMS_TARGET = "DynamoDBStreams_20120810."
+
 
 def signing_host(service: str, region: str) -> str:
     """The AWS hostname a service call would go to; moto routes by it."""
@@ -103,8 +105,7 @@ class InProcessMoto:
         moto_direct.memoize_method_names()
         self._clients = _ClientCache()
 
-    def _app_for(self, service: str, region: str, environ: dict[str, Any]) -> Any:
-        host = signing_host(service, region)
+    def _app_for(self, host: str, environ: dict[str, Any]) -> Any:
         app = self._apps.get(host)
         if app is None:
             backend = self._dispatcher.get_backend_for_host(host)
@@ -122,6 +123,8 @@ class InProcessMoto:
 
     def forward(self, req: HttpRequest, service: str, region: str) -> HttpResponse:
         host = signing_host(service, region)
+        if req.headers.get("x-amz-target", "").startswith(_STREAMS_TARGET):
+            host = f"streams.dynamodb.{region}.amazonaws.com"  # DynamoDB Streams signs as dynamodb
         environ: dict[str, Any] = {
             "REQUEST_METHOD": req.method,
             "SCRIPT_NAME": "",
@@ -168,7 +171,7 @@ class InProcessMoto:
                 if direct is not None and moto_direct.routable(environ):
                     chunks = moto_direct.call(direct, environ, start_response)
                 else:
-                    chunks = self._app_for(service, region, environ)(environ, start_response)
+                    chunks = self._app_for(host, environ)(environ, start_response)
                 try:
                     body = b"".join(chunks)
                 finally:

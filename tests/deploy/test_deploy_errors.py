@@ -26,14 +26,14 @@ Resources:
       BillingMode: PAY_PER_REQUEST
       AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
       KeySchema: [{AttributeName: pk, KeyType: HASH}]
-  Queue:
-    Type: AWS::SQS::Queue
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
 """
     with pytest.raises(DeployError) as err:
         deployer.deploy(project(text), stack_name)
-    assert str(err.value) == (f"template.yaml:{_line_of(text, 'Queue:')}: unsupported resource "
-                              "type AWS::SQS::Queue (resource Queue): the harness deployer has "
-                              "no provisioner for this type")
+    assert str(err.value) == (f"template.yaml:{_line_of(text, 'Machine:')}: unsupported resource "
+                              "type AWS::StepFunctions::StateMachine (resource Machine): the "
+                              "harness deployer has no provisioner for this type")
     assert stack_name not in deployer.list_stacks(), "nothing is created for an invalid template"
 
 

@@ -75,6 +75,17 @@ def test_callback_handler_on_nodejs24_fails_at_init(runtime: Runtime) -> None:
     assert body(result)["errorType"] == "Runtime.CallbackHandlerDeprecated"
 
 
+def test_async_handler_with_three_parameters_runs_on_nodejs24(runtime: Runtime) -> None:
+    """Only non-async three-argument handlers count as callback-based: the runtime interface client
+    checks `argsNum == 3 && !isAsync` (aws-lambda-nodejs-runtime-interface-client,
+    src/WarningForCallbackHandlers.js); https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html"""
+    app = "export const handler = async (event, context, callback) => ({n: event.n + 1});\n"
+    result = runtime.invoke(make_function("node-async3", {"app.mjs": app}, runtime="nodejs24.x"),
+                            b'{"n": 1}')
+    assert result.function_error is None, result.payload
+    assert body(result) == {"n": 2}
+
+
 def test_thrown_error_is_the_node_runtime_error_document(runtime: Runtime) -> None:
     """An exception becomes {errorType, errorMessage, trace}, logged as an `Invoke Error` line."""
     app = "export const handler = async () => { throw new TypeError('bad input'); };\n"

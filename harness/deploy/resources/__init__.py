@@ -10,10 +10,16 @@ from harness.deploy.resources import (
     cognito,
     custom,
     dynamodb,
+    event_sources,
+    eventbridge,
     iam,
     inert,
     lambda_,
+    messaging,
+    s3,
+    secrets,
     stack,
+    streams,
     usage,
     versions,
 )
@@ -47,7 +53,12 @@ PROVISIONERS: Registry = Registry({
         apigateway.Deployment(), apigateway.Stage(), apigateway.GatewayResponse(),
         usage.UsagePlan(), usage.ApiKey(), usage.UsagePlanKey(), stack.NestedStack(),
         custom.CustomResource(), versions.Version(), versions.Alias(), codedeploy.Application(),
-        codedeploy.DeploymentGroup(), *inert.INERT,
+        codedeploy.DeploymentGroup(),
+        secrets.Secret(), secrets.Parameter(), streams.KinesisStream(), streams.DeliveryStream(),
+        messaging.Queue(), messaging.QueuePolicy(), messaging.Topic(), messaging.Subscription(),
+        eventbridge.EventBus(), eventbridge.Rule(), eventbridge.ScheduleGroup(),
+        eventbridge.Schedule(), event_sources.EventSourceMapping(), s3.Bucket(), s3.BucketPolicy(),
+        *inert.INERT,
     )
 })
 

@@ -29,12 +29,6 @@ _SPECS: dict[str, tuple[str, str | None, int, _Attrs]] = {
     "AWS::Cognito::UserPoolDomain": (_DELIVER + " (the hosted sign-in UI's domain)", "Domain",
                                      63, lambda c, n: {
                                          "CloudFrontDistribution": f"{n}.cloudfront.net"}),
-    "AWS::S3::Bucket": (_DELIVER, "BucketName", 63, lambda c, n: {
-        "Arn": f"arn:{c.partition}:s3:::{n}", "DomainName": f"{n}.s3.amazonaws.com",
-        "RegionalDomainName": f"{n}.s3.{c.region}.amazonaws.com",
-        "DualStackDomainName": f"{n}.s3.dualstack.{c.region}.amazonaws.com",
-        "WebsiteURL": f"http://{n}.s3-website-{c.region}.amazonaws.com"}),
-    "AWS::S3::BucketPolicy": (_DELIVER, None, 64, lambda c, n: {}),
     "AWS::CloudFront::Distribution": (_DELIVER, None, 14, lambda c, n: {
         "Id": n.upper(), "DomainName": f"{n.lower()}.cloudfront.net"}),
     "AWS::CloudFront::OriginAccessControl": (_DELIVER, None, 14, lambda c, n: {"Id": n.upper()}),
@@ -58,8 +52,6 @@ def _make(type_name: str) -> Provisioner:
         def create(self, ctx: Context, logical_id: str, props: dict[str, Any],
                    name: str | None) -> Created:
             physical = str(name or ctx.generate_name(logical_id, name_max))
-            if type_name == "AWS::S3::Bucket" and not props.get("BucketName"):
-                physical = physical.lower()
             return Created(physical, attrs(ctx, physical))
 
         def update(self, ctx: Context, old: PhysicalResource, props: dict[str, Any],

@@ -34,7 +34,8 @@ class RoleInvoker:
     refused, LookupError for a missing function, and a 429 result when Lambda throttles."""
 
     def __init__(self, endpoint_url: str, region: str, account: str, book: CredentialBook,
-                 clock: VirtualClock) -> None:
+                 clock: VirtualClock, service: str = SERVICE) -> None:
+        self._service = service  # the principal that assumes the role (scheduler.amazonaws.com...)
         self._endpoint = endpoint_url
         self._region = region
         self._account = account
@@ -55,13 +56,14 @@ class RoleInvoker:
             found = self._sessions.get(role_arn)
         if found is not None and found[0] - self._clock.now() > SESSION_MARGIN_S:
             return found[1], True
-        svc = self._book.service_credentials(SERVICE, self._account)
+        svc = self._book.service_credentials(self._service, self._account)
         sts = self._client("sts", svc.access_key, svc.secret)
         try:
-            creds = sts.assume_role(RoleArn=role_arn,
-                                    RoleSessionName="apigateway-authorizer")["Credentials"]
+            session = ("apigateway-authorizer" if self._service == SERVICE
+                       else self._service.split(".", 1)[0] + "-invoke")
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=session)["Credentials"]
         except ClientError as exc:
-            raise PermissionError(f"API Gateway cannot assume {role_arn}: {exc}") from None
+            raise PermissionError(f"{self._service} cannot assume {role_arn}: {exc}") from None
         client = self._client("lambda", creds["AccessKeyId"], creds["SecretAccessKey"],
                               creds["SessionToken"])
         with self._lock:

@@ -145,7 +145,9 @@ async function loadHandler(spec, root) {
     throw new Fault("Runtime.HandlerNotFound", `${spec} is undefined or not exported`);
   }
   const major = Number((process.env.AWS_EXECUTION_ENV || "").match(/nodejs(\d+)/)?.[1] || 0);
-  if (handler.length >= 3 && major >= 24) {
+  // The runtime interface client flags a handler as callback-based when it takes three
+  // arguments and is not an async function (src/WarningForCallbackHandlers.js).
+  if (handler.length >= 3 && handler.constructor?.name !== "AsyncFunction" && major >= 24) {
     throw new Fault("Runtime.CallbackHandlerDeprecated",
       "ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. "
       + "You need to modify this function to use a supported handler signature to use Node.js 24 or later.");
