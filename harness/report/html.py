@@ -76,8 +76,19 @@ def collect(paths: list[Path]) -> Inputs:
         elif kind == "load":
             found.loads.append(data)
         else:
-            found.runs.append(data)
+            run = _run_view(data)
+            seen = [(r.get("suites"), r.get("findings")) for r in found.runs]
+            if (run.get("suites"), run.get("findings")) not in seen:  # run-summary.json nests the
+                found.runs.append(run)                                  # same report as report.json
     return found
+
+
+def _run_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The suites report of a run: `saas-harness run --json` nests it under `suites`."""
+    nested = data.get("suites")
+    if isinstance(nested, dict) and isinstance(nested.get("suites"), list):
+        return nested
+    return data
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:

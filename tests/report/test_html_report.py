@@ -92,3 +92,21 @@ def test_headless_chromium_renders_every_plot(results: Path, tmp_path: Path) -> 
     with Image.open(shot) as img:
         colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 50, "the screenshot is (nearly) blank"
+
+
+def test_a_run_summary_and_its_report_make_one_suites_section(tmp_path: Path) -> None:
+    """`saas-harness run --json` nests the suites report (a list of suites) that report/report.json
+    also holds: the page shows it once, as a table of suites."""
+    report = {"suites": [{"suite": "S2", "passed": 1, "failed": 0},
+                         {"suite": "S3", "passed": 8, "failed": 0}],
+              "findings": [], "totals": {"tests": 9}}
+    folder = tmp_path / ".harness"
+    (folder / "report").mkdir(parents=True)
+    (folder / "report" / "report.json").write_text(json.dumps({"version": 1, "ok": True, **report}))
+    (folder / "run-summary.json").write_text(json.dumps({"endpoint": "http://127.0.0.1:1", "ok": True,
+                                                         "suites": {**report, "error": None}}))
+    inputs = collect([folder])
+    assert len(inputs.runs) == 1
+    page, markdown = render(inputs)
+    assert markdown.count("## Isolation suites") == 1 and "2 suites, 0 findings" in markdown
+    assert "<td>S3</td>" in page
