@@ -41,7 +41,8 @@ class MiniStack:
         self.log_path = log
         self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINISTACK_"))}
-        env.update(BIND_HOST="127.0.0.1", GATEWAY_PORT=str(self.port), LOG_LEVEL="WARNING")
+        env.update(BIND_HOST="127.0.0.1", GATEWAY_PORT=str(self.port), LOG_LEVEL="WARNING",
+                   IOT_MTLS_ENABLED="0")  # else its MQTT listener binds 0.0.0.0:8883
         self.proc = subprocess.Popen([str(MINISTACK)], stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, cwd=log.parent)
 
