@@ -8,8 +8,6 @@ named by the lock file's hash, and shared by every work dir and process.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -17,9 +15,11 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness.filelock import file_lock
 
 ENV_VAR = "SAAS_HARNESS_NODE_RUNTIME"
 MANIFEST = Path(__file__).with_name("node")
@@ -95,16 +95,6 @@ def _cache_root() -> Path:
     return Path(base).expanduser().resolve() / "saas-harness" / "node-runtime"
 
 
-@contextlib.contextmanager
-def _flock(path: Path) -> Iterator[None]:
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def sdk_dir(root: Path | None = None) -> Path:
     """The node_modules folder of the provided SDK, installed with `npm ci` on first use."""
     cache = root or _cache_root()
@@ -130,7 +120,7 @@ def _install(base: Path) -> None:
     if npm is None:
         raise NodeUnavailable("npm is not installed, so the AWS SDK for JavaScript cannot be installed")
     base.parent.mkdir(parents=True, exist_ok=True)
-    with _flock(base.parent / f"{base.name}.lock"):
+    with file_lock(base.parent / f"{base.name}.lock"):
         if modules.is_dir():
             return
         tmp = Path(tempfile.mkdtemp(dir=base.parent, prefix=".tmp-"))

@@ -11,8 +11,6 @@ deterministic zip the deployer uploads, so no process zips a big build twice) an
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -20,10 +18,11 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.deploy.code import zip_directory
+from harness.filelock import file_lock
 
 ENV_VAR = "SAAS_HARNESS_BUILD_CACHE"
 FORMAT = "1"  # bump when the layout of a build folder changes
@@ -70,16 +69,6 @@ def copy_source(source: Path, dest: Path) -> None:
         shutil.copy2(path, target)
 
 
-@contextlib.contextmanager
-def _flock(path: Path) -> Iterator[None]:
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 class BuildCache:
     """Builds folders by content hash; counts builds, hits and pip runs (for reports and tests)."""
 
@@ -99,7 +88,7 @@ class BuildCache:
             self.count("hits")
             return archive
         self.root.mkdir(parents=True, exist_ok=True)
-        with _flock(self.root / f"{digest}.lock"):
+        with file_lock(self.root / f"{digest}.lock"):
             if archive.is_file():  # another process or thread built it while we waited
                 self.count("hits")
                 return archive
