@@ -11,6 +11,7 @@ from typing import Any, Literal
 import boto3
 import botocore.config
 
+from harness import botocore_loader
 from harness.admin import AdminAPI
 from harness.app import HarnessApp
 from harness.awsnames import AwsNameListener
@@ -80,6 +81,7 @@ class EmbeddedTarget:
 
     def __init__(self, options: TargetOptions | None = None) -> None:
         self.options = opts = options or TargetOptions()
+        botocore_loader.share()  # one read of each botocore model for the whole process
         problem = gateway_problem(opts.gateway, opts.upstream_url)
         if problem:
             raise GatewayOptionError(problem)

@@ -6,10 +6,10 @@ import argparse
 import os
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.state import absolute, clear_state, write_state
 from harness.workdir import WorkDirBusy, WorkDirLock, set_aside_previous_run
@@ -59,13 +59,18 @@ def _serve(args: argparse.Namespace, work_dir: Path) -> int:
     from harness.commands.faults import plan_from_args
     from harness.target import EmbeddedTarget, TargetOptions
 
-    stop = threading.Event()
     starting = True
+    stopping = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-        if starting:  # deploying: interrupt it rather than wait for the SaaS to come up
-            raise KeyboardInterrupt
+        """The first SIGINT/SIGTERM interrupts whatever runs (start-up or the wait); later ones,
+        while the clean stop runs, are ignored. The handler takes no lock: it runs on the main
+        thread between any two bytecodes, even inside another lock's `with` block."""
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise KeyboardInterrupt
 
     # Handlers first: a SIGTERM or Ctrl-C during start-up must still end in a clean stop.
     signal.signal(signal.SIGTERM, on_signal)
@@ -109,18 +114,38 @@ def _serve(args: argparse.Namespace, work_dir: Path) -> int:
     try:
         rc = _ready(args, target, work_dir)
         starting = False
-        if rc == 0 and not stop.is_set():
-            while not stop.wait(0.5):
-                pass
+        while rc == 0:
+            time.sleep(3600)  # until a signal's KeyboardInterrupt
     except KeyboardInterrupt:
-        print("Interrupted while starting; stopping.", file=sys.stderr, flush=True)
-        rc = 130
+        if starting:
+            print("Interrupted while starting; stopping.", file=sys.stderr, flush=True)
+            rc = 130
     finally:
         starting = False
+        stopping = True  # signals from here on wait for the clean stop
         target.stop()
         clear_state(work_dir)
+        _ignore_late_signals()
     print("Stopped.", flush=True)
     return rc
+
+
+def _ignore_late_signals() -> None:
+    """Once stopped, SIGINT/SIGTERM are ignored: Python's exit puts the default handlers back, and
+    a Ctrl-C then would turn a clean exit into death by signal. A signal already on its way when
+    the handler changes makes Python print "Signal N ignored due to race condition" as an
+    unraisable error; that notice, and only it, is dropped."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        exc = unraisable.exc_value
+        if isinstance(exc, OSError) and "ignored due to race condition" in str(exc):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _ready(args: argparse.Namespace, target: EmbeddedTarget, work_dir: Path) -> int:

@@ -15,6 +15,7 @@ import boto3
 import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness import in_process
 from harness.deploy import unsupported
 from harness.deploy.build import BuildCache, build_template
 from harness.deploy.engine import Engine, delete_resources
@@ -48,8 +49,12 @@ class Deployer:
                  credentials: tuple[str, str] = ("test", "test"), store: StackStore,
                  account: str | None = None, session_token: str | None = None,
                  blobs: dict[str, bytes] | None = None,
-                 build_cache: BuildCache | None = None) -> None:
+                 build_cache: BuildCache | None = None,
+                 transport: in_process.App | None = None) -> None:
+        """`transport`: the harness app itself, when the deployer runs in the process that serves
+        `endpoint_url` (client/in_process.py): same requests, no socket."""
         self.endpoint_url = endpoint_url
+        self._transport = transport
         self.build_cache = build_cache or BuildCache()
         self.region = region
         self.store = store
@@ -72,8 +77,11 @@ class Deployer:
         """A cached boto3 client for the endpoint (clients are thread-safe)."""
         with self._clients_lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(
-                    service, endpoint_url=self.endpoint_url, config=self._config)
+                made = self._session.client(service, endpoint_url=self.endpoint_url,
+                                            config=self._config)
+                if self._transport is not None:
+                    in_process.attach(made, self._transport)
+                self._clients[service] = made
             return self._clients[service]
 
     def _lock(self, stack_name: str) -> threading.Lock:

@@ -72,7 +72,8 @@ class FileStackStore:
 
     def save(self, name: str, record: dict[str, Any]) -> None:
         path = self._path(name)
-        text = json.dumps(record, indent=1, sort_keys=True, default=str)
+        # Compact, so json's C encoder runs: a deploy saves its record after every resource.
+        text = json.dumps(record, sort_keys=True, default=str)
         with self._lock:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.", suffix=".tmp")

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import threading
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
-from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
-from samtranslator.utils.py27hash_fix import (
-    to_py27_compatible_template,
-    undo_mark_unicode_str_in_template,
-)
+import samtranslator
 
 from harness.deploy import code
 from harness.deploy.loader import LDict, LList, Template
 from harness.deploy.model import DeployError
 from harness.deploy.params import partition_for
 from harness.deploy.resources.lambda_ import LOCAL_PATH
+
+if TYPE_CHECKING:
+    from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 # `sam package` uploads each local CodeUri/ContentUri and writes its S3 location into the
@@ -37,6 +35,10 @@ logging.getLogger("samtranslator").setLevel(logging.ERROR)
 _CACHE_MAX = 128
 _cache: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
+# Translations kept on disk by content hash, so an unchanged template is translated (and the
+# translator, half a second of imports, loaded) once per machine rather than once per `up`.
+CACHE_ENV_VAR = "SAAS_HARNESS_TRANSFORM_CACHE"
+_DISK_FORMAT = "1"  # bump when what translate_body returns changes shape
 
 
 def transform_names(tpl: Template) -> list[str]:
@@ -110,10 +112,20 @@ def _unpackage(value: Any) -> Any:
 
 def _managed_policies(partition: str) -> dict[str, str]:
     """AWS managed policy names → ARNs from the map the translator bundles: no IAM ListPolicies call."""
+    from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
+
     return dict(get_bundled_managed_policy_map(partition) or {})
 
 
 def _translate(body: dict[str, Any], parameters: dict[str, Any], region: str) -> dict[str, Any]:
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+    from samtranslator.utils.py27hash_fix import (
+        to_py27_compatible_template,
+        undo_mark_unicode_str_in_template,
+    )
+
     partition = partition_for(region)
     values = {**parameters, "AWS::Region": region, "AWS::Partition": partition}
     # The translator keeps its region in class state and a metrics singleton: one at a time.
@@ -140,23 +152,62 @@ def _message(cause: ExceptionWithMessage) -> str:
     return str(cause.message)
 
 
+def cache_root() -> Path:
+    """$SAAS_HARNESS_TRANSFORM_CACHE, else $XDG_CACHE_HOME/saas-harness/transform, else
+    ~/.cache/saas-harness/transform."""
+    explicit = os.environ.get(CACHE_ENV_VAR)
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser().resolve() / "saas-harness" / "transform"
+
+
+def _disk_load(key: str) -> dict[str, Any] | None:
+    try:
+        found = json.loads((cache_root() / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # missing, unreadable or half-written by a crashed process: translate again
+    return found if isinstance(found, dict) else None
+
+
+def _disk_save(key: str, translated: dict[str, Any]) -> None:
+    """Write atomically; a cache that cannot be written only costs the next `up` a translation."""
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{key}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(translated, handle)
+        os.replace(tmp, root / f"{key}.json")
+    except OSError:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            Path(tmp).unlink()
+
+
 def translate_body(tpl: Template, parameters: dict[str, Any], region: str) -> dict[str, Any]:
-    """The plain CloudFormation the SAM transform makes of the template (cached by content)."""
+    """The plain CloudFormation the SAM transform makes of the template (cached by content: the
+    template with its code folders' hashes, the parameters, the region and the translator's
+    version; in memory, then on disk)."""
     body = plain(tpl.body)
     _package(body, tpl.directory)
-    key = hashlib.sha256(json.dumps([body, parameters, region], sort_keys=True,
-                                    default=str).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([_DISK_FORMAT, samtranslator.__version__, body, parameters,
+                                     region], sort_keys=True, default=str).encode()).hexdigest()
     with _lock:
         cached = _cache.get(key)
     if cached is None:
+        cached = _disk_load(key)
+    if cached is None:
+        from samtranslator.model.exceptions import InvalidDocumentException
+
         try:
             cached = _unpackage(_translate(body, parameters, region))
         except InvalidDocumentException as exc:
             raise DeployError(_report(tpl, _messages(exc))) from exc
-        with _lock:
-            if len(_cache) >= _CACHE_MAX:
-                _cache.clear()
-            _cache[key] = cached
+        _disk_save(key, cached)
+    with _lock:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = cached
     return json.loads(json.dumps(cached))  # type: ignore[no-any-return]
 
 

@@ -14,8 +14,7 @@ from datetime import UTC
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
-import botocore.loaders
-
+from harness.botocore_loader import shared_loader
 from harness.http import HttpRequest
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -90,7 +89,7 @@ def _split_credential(credential: str) -> tuple[str, str, str, str]:
 @lru_cache(maxsize=1)
 def _known_regions() -> frozenset[str]:
     """Every region of every partition botocore knows (the upstream has a backend for each)."""
-    data = botocore.loaders.create_loader().load_data("endpoints")
+    data = shared_loader().load_data("endpoints")
     return frozenset(r for part in data.get("partitions", []) for r in part.get("regions", {}))
 
 

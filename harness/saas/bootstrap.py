@@ -44,7 +44,8 @@ def bring_up(target: EmbeddedTarget, work_dir: Path, stack_dir: Path = STACK_DIR
     endpoint = target.endpoint
     api_base = target.api_base  # the harness's data plane, or the upstream's gateway (--gateway native)
     deployer = Deployer(endpoint_url=endpoint, region=target.options.region,
-                        store=FileStackStore(work_dir / "stacks"), account=target.upstream.account)
+                        store=FileStackStore(work_dir / "stacks"), account=target.upstream.account,
+                        transport=target.server.call_app if target.server else None)
     params = {"ApiUrlFormat": api_url_format(api_base), "CognitoJwksBaseUrl": endpoint,
               "ExposeTenantAdminPassword": "true"}
     boot = deployer.deploy(stack_dir / "template.yaml", BOOTSTRAP_STACK, params)

@@ -4,6 +4,7 @@ SIGTERM and SIGINT, a clear error for a busy port."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -156,6 +157,18 @@ def test_signals_stop_it_cleanly(fresh: HarnessProcess, sig: int) -> None:
     fresh.wait_ready()
     assert fresh.state_path.exists()
     _assert_clean_stop(fresh, fresh.stop(sig))
+
+
+def test_a_burst_of_signals_still_ends_in_a_clean_stop(fresh: HarnessProcess) -> None:
+    """Ctrl-C held down, then SIGTERMs (as `timeout` sends): the handler once hung forever when a
+    signal arrived while the handler before it held the stop event's lock."""
+    fresh.wait_ready()
+    deadline, sent = time.monotonic() + 1.5, 0
+    while time.monotonic() < deadline and fresh.proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            fresh.proc.send_signal(signal.SIGINT if sent % 2 else signal.SIGTERM)
+        sent += 1
+    _assert_clean_stop(fresh, fresh.stop(signal.SIGTERM))
 
 
 def test_stops_cleanly_with_keep_alive_clients_connected(fresh: HarnessProcess) -> None:
