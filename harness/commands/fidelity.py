@@ -10,9 +10,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from harness.commands.signals import interrupt_once
 from harness.fidelity.compare import GatewayKind, compare_scenarios, main_job_reasons
 from harness.fidelity.render import FidelityReport, write
 from harness.runreport.junit import CaseResult, JUnitError, read_cases
@@ -84,11 +84,6 @@ def _wait(proc: subprocess.Popen[bytes]) -> int:
         raise
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM unwinds like Ctrl-C, so the run in progress and the ministack this command started stop too."""
-    raise KeyboardInterrupt
-
-
 def _endpoint_label(upstream: str) -> str:
     """`ministack 1.5.33 (its IAM enforcement disabled)` from its health page; the URL for any other."""
     import urllib3
@@ -111,7 +106,7 @@ def _command_line(args: argparse.Namespace) -> str:
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    interrupt_once()  # SIGTERM unwinds like Ctrl-C: the run in progress and its ministack stop too
     try:
         return _cmd_fidelity(args)
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ from typing import Any
 from rich.markup import escape
 
 from harness.commands.saas import saas_client, step_failure
+from harness.commands.signals import interrupt_once
 from harness.report.console import err, out, run_table, stage_progress, suites_table
 from harness.report.failures import describe_failures
 from harness.runreport.report import RunReport
@@ -64,8 +65,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.upstream = spec.url
     work = Path(tempfile.mkdtemp(prefix="saas-harness-")).resolve()
     rc = 2
+    interrupt_once()
     try:
         rc = _run(args, counts, files, work)
+        return rc
+    except KeyboardInterrupt:
+        print("Interrupted; stopped the target, its Lambda workers and the suites.", file=sys.stderr)
+        rc = 130
         return rc
     finally:
         if rc == 0:
