@@ -28,6 +28,10 @@ log = logging.getLogger("harness.pipeline")
 STACK_PREFIX = "stack-"
 
 
+class WaveFailed(RuntimeError):
+    """A wave's stacks did not all deploy (an outcome the execution records, not a harness bug)."""
+
+
 @dataclass
 class PipelineContext:
     """What the pipeline needs from the bootstrap stack."""
@@ -180,9 +184,13 @@ class TenantPipeline:
                                             itertools.repeat(execution)))
                 failed = [name for name, ok in results if not ok]
                 if failed:
-                    raise RuntimeError(f"wave {wave} failed for {', '.join(failed)}")
+                    raise WaveFailed(f"wave {wave} failed for {', '.join(failed)}")
             self._remove_orphans({str(r["stackName"]) for r in rows}, execution)
             execution.status = "Succeeded"
+        except WaveFailed as exc:  # each stack's failure is already logged with its reason
+            log.error("pipeline run failed: %s", exc)
+            execution.status = "Failed"
+            execution.error = str(exc)
         except Exception as exc:
             log.exception("pipeline run failed")
             execution.status = "Failed"

@@ -150,9 +150,11 @@ def test_list_action_executions_refuses_an_unknown_pipeline_or_execution(saas: S
                                   filter={"pipelineExecutionId": "00000000-0000-0000-0000-000000000000"})
 
 
-def test_a_failed_stack_fails_its_wave_and_no_later_wave_runs(saas: Saas, tenants: dict[str, Any]) -> None:
+def test_a_failed_stack_fails_its_wave_and_no_later_wave_runs(saas: Saas, tenants: dict[str, Any],
+                                                               caplog: pytest.LogCaptureFixture) -> None:
     """A stack of wave 1 whose parameters the template refuses: the run fails, wave 2 is never
-    deployed, and the failed action says why.
+    deployed, and the failed action says why; the log says so in one line per stack and one for
+    the run, with no traceback (an outcome, not a harness error).
     https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts.html"""
     table, ddb = saas.table("TenantStackMapping"), saas.aws("dynamodb")
     ddb.put_item(TableName=table, Item={"tenantId": {"S": "broken"}, "stackName": {"S": "stack-broken"},
@@ -165,4 +167,7 @@ def test_a_failed_stack_fails_its_wave_and_no_later_wave_runs(saas: Saas, tenant
     actions = {a.stack: a for a in run.actions}
     assert actions["stack-broken"].status == "Failed" and actions["stack-broken"].error
     assert f"stack-{tenants['platinum'].id}" not in actions
+    run_logs = [r for r in caplog.records if r.name == "harness.pipeline" and "pipeline run" in r.message]
+    assert run_logs and all(r.exc_info is None for r in run_logs)
+    assert "wave 1 failed for stack-broken" in run_logs[-1].getMessage()
     assert saas.deployment.pipeline.run_now().status == "Succeeded"
