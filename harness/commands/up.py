@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from harness.commands.signals import ignore_late_signals, interrupt_once
 from harness.state import absolute, clear_state, write_state
 from harness.workdir import WorkDirBusy, WorkDirLock, set_aside_previous_run
 
@@ -60,21 +59,8 @@ def _serve(args: argparse.Namespace, work_dir: Path) -> int:
     from harness.target import EmbeddedTarget, TargetOptions
 
     starting = True
-    stopping = False
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        """The first SIGINT/SIGTERM interrupts whatever runs (start-up or the wait); later ones,
-        while the clean stop runs, are ignored. The handler takes no lock: it runs on the main
-        thread between any two bytecodes, even inside another lock's `with` block."""
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        raise KeyboardInterrupt
-
     # Handlers first: a SIGTERM or Ctrl-C during start-up must still end in a clean stop.
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    interrupts = interrupt_once()
     try:
         moved = set_aside_previous_run(work_dir)
     except OSError as exc:
@@ -115,37 +101,21 @@ def _serve(args: argparse.Namespace, work_dir: Path) -> int:
         rc = _ready(args, target, work_dir)
         starting = False
         while rc == 0:
-            time.sleep(3600)  # until a signal's KeyboardInterrupt
+            # Short sleeps: the kernel may hand the signal to another thread, and Python runs
+            # the handler (which raises KeyboardInterrupt) only when the main thread wakes.
+            time.sleep(0.5)
     except KeyboardInterrupt:
         if starting:
             print("Interrupted while starting; stopping.", file=sys.stderr, flush=True)
             rc = 130
     finally:
         starting = False
-        stopping = True  # signals from here on wait for the clean stop
+        interrupts.hold()  # signals from here on wait for the clean stop
         target.stop()
         clear_state(work_dir)
-        _ignore_late_signals()
+        ignore_late_signals()
     print("Stopped.", flush=True)
     return rc
-
-
-def _ignore_late_signals() -> None:
-    """Once stopped, SIGINT/SIGTERM are ignored: Python's exit puts the default handlers back, and
-    a Ctrl-C then would turn a clean exit into death by signal. A signal already on its way when
-    the handler changes makes Python print "Signal N ignored due to race condition" as an
-    unraisable error; that notice, and only it, is dropped."""
-    previous = sys.unraisablehook
-
-    def hook(unraisable: Any) -> None:
-        exc = unraisable.exc_value
-        if isinstance(exc, OSError) and "ignored due to race condition" in str(exc):
-            return
-        previous(unraisable)
-
-    sys.unraisablehook = hook
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
 
 
 def _ready(args: argparse.Namespace, target: EmbeddedTarget, work_dir: Path) -> int:
