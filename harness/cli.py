@@ -209,8 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "start `up --max-environments` yourself)")
     ld.add_argument("--max-rps", type=float, default=2000.0, help="refuse plans offering more in all")
     ld.add_argument("--processes", type=int, default=1, help="Locust worker processes (its --processes)")
-    ld.add_argument("--locustfiles", default="loadtests",
-                    help="folder of the locustfiles (default loadtests)")
+    ld.add_argument("--locustfiles", default=None,
+                    help="folder of the locustfiles (default ./loadtests if it has the scenario's, else "
+                         "the ones the harness ships)")
     ld.add_argument("--prepare-only", action="store_true",
                     help="with --state: onboard and write .harness/load-plan.json for `locust -f`, then stop")
     ld.add_argument("--state", metavar="FILE", help="the same as --target state FILE")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 REASONS = {
     200: "OK",
@@ -64,6 +65,28 @@ class HttpRequest:
     @property
     def target(self) -> str:
         return self.path + ("?" + self.query if self.query else "")
+
+
+# What http.client and urllib3 add to every request botocore sends (botocore does not sign them).
+_WIRE_DEFAULTS = (("Accept-Encoding", "identity"),)
+
+
+def wire_request(method: str, url: str, headers: Iterable[tuple[str, str | bytes]], body: bytes,
+                 client: str = "127.0.0.1") -> HttpRequest:
+    """A request an SDK handed over without a socket, as the listener's parser would have produced
+    it from http.client's bytes: the Host and Content-Length http.client adds, headers joined."""
+    parts = urlsplit(url)
+    raw: list[tuple[str, str]] = [("Host", parts.netloc)]
+    raw += [(str(k), v.decode("latin-1") if isinstance(v, bytes) else str(v)) for k, v in headers]
+    present = {k.lower() for k, _ in raw}
+    raw += [(k, v) for k, v in _WIRE_DEFAULTS if k.lower() not in present]
+    if "content-length" not in present and (body or method.upper() in ("POST", "PUT", "PATCH")):
+        raw.append(("Content-Length", str(len(body))))
+    joined: dict[str, str] = {}
+    for name, value in raw:
+        lname = name.lower()
+        joined[lname] = f"{joined[lname]},{value}" if lname in joined else value
+    return HttpRequest(method.upper(), parts.path or "/", parts.query, joined, body, client, raw)
 
 
 @dataclass

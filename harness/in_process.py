@@ -15,16 +15,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ConnectionClosedError
 
-from harness.http import HttpRequest, HttpResponse
+from harness.http import HttpRequest, HttpResponse, wire_request
 
 App = Callable[[HttpRequest], HttpResponse]
-# What http.client and urllib3 add to every request botocore sends (botocore does not sign them).
-_WIRE_DEFAULTS = (("Accept-Encoding", "identity"),)
 
 
 class _Body(io.BytesIO):
@@ -49,21 +46,7 @@ def _request_body(request: AWSPreparedRequest) -> bytes:
 
 def to_http_request(request: AWSPreparedRequest) -> HttpRequest:
     """The request as the listener's parser would have produced it from http.client's bytes."""
-    url = urlsplit(request.url)
-    body = _request_body(request)
-    raw: list[tuple[str, str]] = [("Host", url.netloc)]
-    raw += [(str(k), v.decode("latin-1") if isinstance(v, bytes) else str(v))
-            for k, v in request.headers.items()]
-    present = {k.lower() for k, _ in raw}
-    raw += [(k, v) for k, v in _WIRE_DEFAULTS if k.lower() not in present]
-    if "content-length" not in present and (body or request.method in ("POST", "PUT", "PATCH")):
-        raw.append(("Content-Length", str(len(body))))
-    headers: dict[str, str] = {}
-    for name, value in raw:
-        lname = name.lower()
-        headers[lname] = f"{headers[lname]},{value}" if lname in headers else value
-    return HttpRequest(request.method.upper(), url.path or "/", url.query, headers, body,
-                       "127.0.0.1", raw)
+    return wire_request(request.method, request.url, request.headers.items(), _request_body(request))
 
 
 def to_aws_response(url: str, resp: HttpResponse) -> AWSResponse:

@@ -40,6 +40,7 @@ from harness.http import HttpRequest, HttpResponse, json_response
 from harness.runtime import FunctionConfig, Runtime, SessionCredentials
 from harness.runtime.failures import FunctionFailure
 from harness.runtime.names import certificate_names
+from harness.runtime.sdk_requests import SdkRequests
 from harness.server import HarnessHTTPServer
 
 log = logging.getLogger("harness.target")
@@ -135,6 +136,8 @@ class EmbeddedTarget:
             work_dir=self.work_dir / "lambda",
             max_environments=self.options.max_environments)
         self.runtime.faults = self.edge.faults  # one plan for API calls and function invocations
+        assert self.server is not None  # bound first: start() makes the listener, then the runtime
+        self.runtime.sdk = SdkRequests(self.server.call_app, self.edge.faults)
         lambda_responses.install(self.edge, self.functions, self.runtime)
         from harness.edge.codedeploy import responses as codedeploy_responses
 

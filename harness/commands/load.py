@@ -13,9 +13,9 @@ from harness.report.console import err, out
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from harness.load.runner import LoadOptions, LoadRefused, run
+    from harness.load.runner import LoadOptions, LoadRefused, locustfile_for, run
     from harness.suites.adapter import Target
-    from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class
+    from harness.suites.loader import DEFAULT_ADAPTER, AdapterLoadError, load_adapter_class
 
     try:
         tier_offers = parse_tier_offers(args.tier_offer or [])
@@ -26,7 +26,13 @@ def cmd_load(args: argparse.Namespace) -> int:
                        tiers=tuple(t for t in (args.tiers or "").split(",") if t), flood_tier=args.flood_tier,
                        offer=args.offer, tier_offers=tier_offers, plan_scale=args.plan_scale,
                        per_user_rps=args.rps_per_user, max_rps=args.max_rps, processes=args.processes,
-                       locustfiles=Path(args.locustfiles), allow_remote=args.allow_remote)
+                       locustfiles=Path(args.locustfiles) if args.locustfiles else None,
+                       allow_remote=args.allow_remote)
+    try:
+        locustfile_for(opts.scenario, opts.locustfiles)  # before anything starts, not after the set-up
+    except LoadRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from harness.targets import statefile
     from harness.targets.attach import load_target_state
     from harness.targets.spec import TargetKind, TargetSpecError, parse_target, target_from_args
@@ -45,7 +51,11 @@ def cmd_load(args: argparse.Namespace) -> int:
         except (LoadRefused, statefile.StateFileError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    adapter = load_adapter_class(args.adapter or DEFAULT_ADAPTER)()
+    try:
+        adapter = load_adapter_class(args.adapter or DEFAULT_ADAPTER)()
+    except AdapterLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         if spec.kind is TargetKind.STATE:
             assert spec.state_file is not None

@@ -24,6 +24,7 @@ from harness.targets.spec import LOOPBACK_HOSTS
 LOCUSTFILES: dict[Scenario, str] = {"usage-plans": "usage_plans.py", "noisy-neighbour": "noisy_neighbour.py",
                                     "authorizer-cache": "authorizer_cache.py"}
 MAX_DURATION_S = 600.0
+SHIPPED_LOCUSTFILES = Path(__file__).resolve().parents[2] / "loadtests"
 LOOPBACK = LOOPBACK_HOSTS
 
 
@@ -43,7 +44,7 @@ class LoadOptions:
     per_user_rps: float = PER_USER_RPS  # what one Locust user offers (it waits for each answer)
     max_rps: float = 2000.0
     processes: int = 1
-    locustfiles: Path = Path("loadtests")
+    locustfiles: Path | None = None  # None: ./loadtests if it has the scenario's file, else the shipped one
     allow_remote: bool = False
     out_dir: Path = Path(".harness") / "load"  # the plan, Locust's CSV and log are kept here
 
@@ -72,12 +73,22 @@ def _stored(oracle: Oracle | None, adapter: SaasAdapter, tenants: list[Tenant]) 
     return out
 
 
+def locustfile_for(scenario: Scenario, folder: Path | None) -> Path:
+    """The scenario's locustfile: in `folder`, else ./loadtests, else the one the harness ships."""
+    name = LOCUSTFILES[scenario]
+    if folder is not None:
+        found = folder / name
+        if not found.exists():
+            raise LoadRefused(f"no locustfile {found} (--locustfiles names a folder holding {name})")
+        return found
+    here = Path("loadtests") / name
+    return here if here.exists() else SHIPPED_LOCUSTFILES / name
+
+
 def run_locust(plan: LoadPlan, plan_file: Path, opts: LoadOptions, out_dir: Path,
                tick: Callable[[float], None]) -> tuple[Path, float]:
     """Locust headless with CSV, every planned user spawned at once; (CSV prefix, seconds it ran)."""
-    locustfile = opts.locustfiles / LOCUSTFILES[plan.scenario]
-    if not locustfile.exists():
-        raise LoadRefused(f"no locustfile {locustfile} (run from the project folder or pass --locustfiles)")
+    locustfile = locustfile_for(plan.scenario, opts.locustfiles)
     users = sum(t.users for t in plan.tenants)
     prefix = out_dir / "locust"
     cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "-u", str(users), "-r",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.clock import VirtualClock
 from harness.faults.models import FunctionFault
@@ -25,6 +26,7 @@ from harness.runtime.names import AwsNames
 from harness.runtime.node import is_node_runtime
 from harness.runtime.pool import Counters, Key, Pool, RuntimeClosed
 from harness.runtime.provided import provided_dir
+from harness.runtime.sdk_requests import SdkRequests
 from harness.runtime.types import CredentialsProvider, FunctionConfig, InvokeResult
 from harness.runtime.worker import BOOTSTRAP, Outcome, Worker
 from harness.runtime.workspace import CodeStore, build_env
@@ -76,6 +78,7 @@ class Runtime:
         self._reaper.start()
         self.faults = FaultPlan()  # the target shares the edge's plan here (harness/faults/)
         self.aws_names: AwsNames | None = None  # set by the target once its TLS listener is up
+        self.sdk: SdkRequests | None = None  # set by the target: Python workers' SDK calls by pipe
 
     # -- public API -------------------------------------------------------------------------
 
@@ -131,6 +134,7 @@ class Runtime:
 
     def metrics(self) -> dict[str, Any]:
         return {**self._counters.snapshot(), **self._pool.stats(),
+                "sdk_pipe": self.sdk.metrics() if self.sdk is not None else {},
                 "last_errors": self._failures.snapshot()}
 
     def failures(self) -> list[FunctionFailure]:
@@ -312,7 +316,8 @@ class Runtime:
                             function_name=config.name, function_arn=config.arn,
                             cred_expiration=creds.expiration, seq=self._pool.next_seq(),
                             virtual_now=self._clock.now(),
-                            names=names.setup() if names is not None else None)
+                            names=names.setup() if names is not None else None,
+                            sdk=self.sdk, sdk_netlocs=self._sdk_netlocs(start.command))
         finally:
             admitted = self._pool.admit(worker)
         if not admitted:
@@ -320,6 +325,15 @@ class Runtime:
             worker.terminate()
             raise RuntimeClosed("the Lambda runtime is shut down")
         return worker
+
+    def _sdk_netlocs(self, command: list[str]) -> list[str]:
+        """Where this worker's SDK calls may take the pipe: the endpoint, for the Python bootstrap."""
+        if self.sdk is None or str(BOOTSTRAP) not in command:
+            return []
+        parts = urlsplit(self.endpoint_url)
+        if parts.hostname not in ("127.0.0.1", "localhost") or parts.port is None:
+            return []
+        return [f"127.0.0.1:{parts.port}", f"localhost:{parts.port}"]
 
     def _reap_loop(self) -> None:
         interval = min(max(self.idle_timeout_s / 4, 0.05), 5.0)

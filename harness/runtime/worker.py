@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.runtime.sdk_requests import MalformedSdkRequest, SdkRequest, SdkRequests, decode
+
 BOOTSTRAP = Path(__file__).with_name("bootstrap") / "bootstrap.py"
 NODE_BOOTSTRAP = Path(__file__).with_name("bootstrap") / "bootstrap.mjs"
 
@@ -77,6 +79,8 @@ class Worker:
         seq: int,
         virtual_now: float | None = None,
         names: Mapping[str, object] | None = None,
+        sdk: SdkRequests | None = None,
+        sdk_netlocs: Sequence[str] = (),
     ) -> None:
         self.key = key
         self.function_name = function_name
@@ -92,6 +96,8 @@ class Worker:
         self.out_dropped = 0
         self._closed = False
         self._close_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # a slow SDK answer is written from its own thread
+        self._sdk = sdk
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
         life_r, self._life_w = os.pipe()
@@ -125,18 +131,42 @@ class Worker:
             setup["vt"] = virtual_now
         if names is not None:
             setup["names"] = dict(names)
+        if sdk is not None and sdk_netlocs:
+            setup["sdk"] = {"netlocs": list(sdk_netlocs)}
         self._send(b"S" + json.dumps(setup).encode())
 
     # -- protocol ---------------------------------------------------------------------------
 
     def _send(self, body: bytes) -> bool:
         view = memoryview(_LEN.pack(len(body)) + body)
-        try:
-            while view:
-                view = view[os.write(self._req_w, view) :]
-        except OSError:  # EPIPE: the worker is gone; the read side will report how
-            return False
+        with self._write_lock:
+            if self._closed:
+                return False
+            try:
+                while view:
+                    view = view[os.write(self._req_w, view) :]
+            except OSError:  # EPIPE: the worker is gone; the read side will report how
+                return False
         return True
+
+    def _next_answer(self, deadline: float) -> tuple[str, bytes]:
+        """The next frame that is not an SDK request, answering those on the way."""
+        while True:
+            state, frame = self._next_frame(deadline)
+            if state != "frame" or frame[:1] != b"Q" or self._sdk is None or len(frame) < 5:
+                return state, frame
+            try:
+                request = decode(frame[5:])
+            except MalformedSdkRequest:
+                return "malformed", b""
+            if self._sdk.prompt(request):
+                self._answer(self._sdk, request)
+            else:
+                threading.Thread(target=self._answer, args=(self._sdk, request),
+                                 name="lambda-sdk-request", daemon=True).start()
+
+    def _answer(self, sdk: SdkRequests, request: SdkRequest) -> None:
+        self._send(b"A" + sdk.answer(request))
 
     def _drain_output(self) -> None:
         while True:
@@ -209,7 +239,7 @@ class Worker:
 
     def wait_ready(self, timeout_s: float) -> Outcome:
         """Block until init (the handler module import) has finished or failed."""
-        state, frame = self._next_frame(time.monotonic() + timeout_s)
+        state, frame = self._next_answer(time.monotonic() + timeout_s)
         return self._finish(state, frame, b"IF")
 
     def exchange(self, body: bytes, timeout_s: float) -> Outcome:
@@ -219,7 +249,7 @@ class Worker:
         if not self._send(b"V" + body):
             state, frame = "eof", b""
         else:
-            state, frame = self._next_frame(deadline)
+            state, frame = self._next_answer(deadline)
         return self._finish(state, frame, b"RE")
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -264,7 +294,7 @@ class Worker:
         """Kill, reap and close the pipes; only the owner of the worker calls this."""
         self.kill()
         self.proc.wait()
-        with self._close_lock:
+        with self._close_lock, self._write_lock:
             if self._closed:
                 return
             self._closed = True

@@ -5,10 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
+from types import ModuleType
 
 from harness.suites.adapter import SaasAdapter
 
 DEFAULT_ADAPTER = "stack.harness_adapter:ReferenceAdapter"
+# The folder holding the reference stack/ the harness ships, for the default adapter from any folder.
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 class AdapterLoadError(ValueError):
@@ -24,7 +28,7 @@ def load_adapter_class(spec: str) -> type[SaasAdapter]:
     if here not in sys.path:  # look the module up from the current folder, as `python -m` does
         sys.path.insert(0, here)
     try:
-        module = importlib.import_module(module_name)
+        module = _import(module_name, spec == DEFAULT_ADAPTER)
     except ImportError as exc:
         raise AdapterLoadError(f"adapter {spec!r}: cannot import {module_name}: {exc}") from exc
     cls = getattr(module, attr, None)
@@ -32,3 +36,16 @@ def load_adapter_class(spec: str) -> type[SaasAdapter]:
         raise AdapterLoadError(f"adapter {spec!r}: {attr} is not a subclass of "
                                "harness.suites.adapter.SaasAdapter")
     return cls
+
+
+def _import(module_name: str, shipped: bool) -> ModuleType:
+    """The module from the current folder first; the shipped default adapter from the checkout
+    when the current folder has no `stack` package (a fresh folder)."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        top = module_name.split(".")[0]
+        if not shipped or exc.name != top or str(CHECKOUT) in sys.path:
+            raise
+    sys.path.append(str(CHECKOUT))
+    return importlib.import_module(module_name)

@@ -118,7 +118,7 @@ def api(target: EmbeddedTarget, aws: Any) -> dict[str, str]:
                               value=f"key-{tenant}-0123456789abcdefghij")
         gw.create_usage_plan_key(usagePlanId=plan["id"], keyId=k["id"], keyType="API_KEY")
     return {"id": api_id, "plan": plan["id"], "user_key": key["AccessKeyId"],
-            "user_secret": key["SecretAccessKey"], "user_arn": user_arn}
+            "user_secret": key["SecretAccessKey"], "user_arn": user_arn, "unpermitted": unpermitted}
 
 
 def test_custom_authorizer_and_proxy_integration_through_the_target(target: EmbeddedTarget,
@@ -140,6 +140,20 @@ def test_missing_route_is_missing_authentication_token(target: EmbeddedTarget,
 
 def test_function_without_apigateway_permission_is_a_500(target: EmbeddedTarget,
                                                          api: dict[str, str]) -> None:
+    assert call(target, api["id"], "/broken")[0] == 500
+
+
+def test_a_permission_granted_then_removed_is_seen_at_once(target: EmbeddedTarget, aws: Any,
+                                                          api: dict[str, str]) -> None:
+    """The gateway's invoke check follows the function's policy as it changes (its answers are
+    kept per policy text, so a new policy is a new question)."""
+    lam = aws("lambda")
+    lam.add_permission(FunctionName=api["unpermitted"], StatementId="late", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com")
+    try:
+        assert call(target, api["id"], "/broken")[0] == 200
+    finally:
+        lam.remove_permission(FunctionName=api["unpermitted"], StatementId="late")
     assert call(target, api["id"], "/broken")[0] == 500
 
 

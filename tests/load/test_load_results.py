@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from harness.commands.load import parse_tier_offers
 from harness.load.plan import LoadPlan, LoadTenant
 from harness.load.prepare import offers, users_for_rate
 from harness.load.results import check, expected_admitted, read_csv
-from harness.load.runner import LoadRefused, check_target
+from harness.load.runner import SHIPPED_LOCUSTFILES, LoadRefused, check_target, locustfile_for
 from harness.load.scale import PlanScaler, scaled
 
 STATS = (
@@ -156,3 +158,23 @@ def test_a_scaled_plan_keeps_whole_rates_and_at_least_one_token() -> None:
 def test_a_plan_scale_outside_0_to_1_is_refused(factor: float) -> None:
     with pytest.raises(ValueError, match="--plan-scale"):
         PlanScaler(object(), factor)
+
+
+def test_the_locustfile_is_found_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """./loadtests when it has the scenario's file, else the shipped one; a named folder must have it."""
+    monkeypatch.chdir(tmp_path)
+    assert locustfile_for("usage-plans", None) == SHIPPED_LOCUSTFILES / "usage_plans.py"
+    assert (SHIPPED_LOCUSTFILES / "usage_plans.py").exists()
+    (tmp_path / "loadtests").mkdir()
+    (tmp_path / "loadtests" / "usage_plans.py").write_text("# the user's own\n")
+    assert locustfile_for("usage-plans", None) == Path("loadtests") / "usage_plans.py"
+    assert locustfile_for("noisy-neighbour", None) == SHIPPED_LOCUSTFILES / "noisy_neighbour.py"
+    with pytest.raises(LoadRefused, match="--locustfiles names a folder"):
+        locustfile_for("usage-plans", tmp_path / "elsewhere")
+
+
+def test_a_missing_locustfiles_folder_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    got = subprocess.run([sys.executable, "-m", "harness.cli", "load", "usage-plans", "--locustfiles",
+                          str(tmp_path / "none")], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert got.returncode == 2 and "no locustfile" in got.stderr
+    assert "Starting the embedded target" not in got.stderr + got.stdout

@@ -216,3 +216,19 @@ def test_on_a_stack_on_real_aws_the_oracle_and_clock_skip(tmp_path: Path) -> Non
     """, "--saas-state", str(state))
     assert rc == 0, out
     assert "2 skipped" in out and "offers only its public APIs" in out and "no harness endpoint" in out
+
+
+def test_the_default_adapter_loads_from_a_fresh_folder(tmp_path: Path) -> None:
+    """`saas-harness load` and `replay` import the shipped adapter from any folder; an adapter a
+    folder does not have is a one-line error (exit 2), not a traceback."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    script = ("from harness.suites.loader import DEFAULT_ADAPTER, load_adapter_class\n"
+              "print(load_adapter_class(DEFAULT_ADAPTER).__name__)\n")
+    got = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert got.returncode == 0 and got.stdout.strip() == "ReferenceAdapter", got.stderr
+    bad = subprocess.run([sys.executable, "-m", "harness.cli", "load", "usage-plans", "--adapter",
+                          "stack_of_mine.adapter:Mine"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "cannot import stack_of_mine.adapter" in bad.stderr

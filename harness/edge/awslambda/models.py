@@ -96,6 +96,7 @@ class FunctionRegistry:
         self._lock = threading.Lock()
         self._configs: dict[tuple[str, str | None], tuple[int, FunctionConfig]] = {}
         self._policies: dict[str, tuple[int, str | None]] = {}
+        self._invoke_grants: dict[tuple[str, str, str, str, str], bool] = {}
         self.router = AliasRouter(upstream, changes)
 
     def resolve(self, function: str, qualifier: str | None = None) -> tuple[FunctionConfig, str | None]:
@@ -192,6 +193,11 @@ class FunctionRegistry:
         doc = self.resource_policy(ref.name)
         if not doc:
             return False
+        # The answer depends on nothing else (no time or request keys), so it is kept per question.
+        question = (doc, function_arn, service, source_arn, account)
+        known = self._invoke_grants.get(question)
+        if known is not None:
+            return known
         try:
             policy = parse_policy(doc, PolicyKind.RESOURCE)
         except ValueError:
@@ -202,14 +208,20 @@ class FunctionRegistry:
         # Resource, so a permission SAM adds on an alias reads as the function's own.
         arns = [function_arn] + ([unqualified] if (unqualified := ":".join(function_arn.split(":")[:7]))
                                  != function_arn else [])
-        return any(evaluate(RequestContext(action="lambda:InvokeFunction", resource=arn, caller=caller,
-                                           keys=keys), resource_policy=policy).allowed for arn in arns)
+        allowed = any(evaluate(RequestContext(action="lambda:InvokeFunction", resource=arn, caller=caller,
+                                              keys=keys), resource_policy=policy).allowed for arn in arns)
+        with self._lock:
+            if len(self._invoke_grants) >= 4096:
+                self._invoke_grants.clear()
+            self._invoke_grants[question] = allowed
+        return allowed
 
     def reset(self) -> None:
         self.router.reset()
         with self._lock:
             self._configs.clear()
             self._policies.clear()
+            self._invoke_grants.clear()
 
 
 def _principal(value: Any) -> Any:

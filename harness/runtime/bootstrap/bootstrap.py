@@ -2,10 +2,12 @@
 
 Protocol (all integers big-endian), on pipes passed as argv fds, never on stdin/stdout:
   harness -> worker  [u32 length][kind 1 byte][body]
-      b"S" setup: JSON {"path": [...], "vt": virtual now}   (first frame only)
+      b"S" setup: JSON {"path": [...], "vt": virtual now, "names": ..., "sdk": ...}   (first frame only)
       b"V" invoke: header JSON (with "vt"), b"\\n", event bytes
+      b"A" the answer to an SDK request (pipe_transport.py)
   worker -> harness  [u32 length][kind 1 byte][u32 max RSS KiB][body]
       b"I" init done, b"F" init failed (error JSON), b"R" result bytes, b"E" error JSON
+      b"Q" an SDK request for the harness, during init or an invocation (pipe_transport.py)
 The worker exits when its request pipe or its lifeline pipe reaches EOF (the harness is gone).
 """
 
@@ -18,6 +20,7 @@ import json
 import logging
 import os
 import resource
+import select
 import struct
 import sys
 import threading
@@ -103,7 +106,9 @@ class FrameReader:
         self.fd = fd
         self.buf = bytearray()
 
-    def read(self) -> bytes | None:
+    def read(self, timeout: float | None = None) -> bytes | None:
+        """The next frame; None at EOF, or when `timeout` seconds pass without one."""
+        poller = None
         while True:
             if len(self.buf) >= 4:
                 (size,) = _LEN.unpack_from(self.buf)
@@ -113,6 +118,14 @@ class FrameReader:
                     frame = bytes(self.buf[4 : 4 + size])
                     del self.buf[: 4 + size]
                     return frame
+            if timeout is not None:
+                if poller is None:
+                    poller = select.poll()
+                    poller.register(self.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+                    deadline = time.monotonic() + timeout
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000))):
+                    return None
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
                 return None
@@ -292,6 +305,22 @@ def install_aws_names(runtime_dir: str, spec: dict[str, Any]) -> None:
     module.install_aws_names(spec)
 
 
+def install_pipe_transport(runtime_dir: str, spec: dict[str, Any], reader: FrameReader,
+                           resp_fd: int, names: dict[str, Any] | None) -> Any:
+    """Load pipe_transport.py under a private name and route botocore's harness requests to the pipe."""
+    import importlib.util
+
+    found = importlib.util.spec_from_file_location("_saas_harness_pipe_transport",
+                                                   os.path.join(runtime_dir, "pipe_transport.py"))
+    assert found is not None and found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    transport = module.PipeTransport(lambda kind, body: send(resp_fd, kind, body), reader.read,
+                                     spec.get("netlocs", []), (names or {}).get("patterns", []))
+    transport.install()
+    return transport
+
+
 def setup_logging() -> None:
     """Give the root logger a stdout handler, as AWS does, so logger.info() reaches the log."""
     handler = logging.StreamHandler(sys.stdout)
@@ -330,6 +359,11 @@ def main(argv: list[str]) -> int:
     install_virtual_time()
     if setup_data.get("names"):
         install_aws_names(runtime_dir, setup_data["names"])
+    pipe = None
+    if setup_data.get("sdk"):
+        pipe = install_pipe_transport(runtime_dir, setup_data["sdk"], reader, resp_fd,
+                                      setup_data.get("names"))
+        pipe.active = True
     setup_logging()
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
@@ -342,13 +376,19 @@ def main(argv: list[str]) -> int:
         log_error(type(e).__name__, str(e), trace)
         send(resp_fd, b"F", error_body(type(e).__name__, str(e), trace, ""))
         return 1
+    if pipe is not None:
+        pipe.active = False  # between invocations the environment is frozen: no pipe calls
     send(resp_fd, b"I", b"")
     while True:
         frame = reader.read()
         if frame is None:
             return 0
         if frame[:1] == b"V":
+            if pipe is not None:
+                pipe.active = True
             kind, body = handle(handler, frame[1:])
+            if pipe is not None:
+                pipe.active = False
             send(resp_fd, kind, body)
 
 
