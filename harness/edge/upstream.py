@@ -16,7 +16,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.credentials import Credentials
 
-from harness.edge import moto_direct, moto_startup
+from harness.edge import moto_direct, moto_serialize, moto_startup
 from harness.http import HttpRequest, HttpResponse
 
 ROOT_KEY = "test"
@@ -103,6 +103,7 @@ class InProcessMoto:
         # Call DynamoDB's moto handler without its Flask app around it (edge/moto_direct.py).
         self.direct_dispatch = True
         moto_direct.memoize_method_names()
+        moto_serialize.memoize_possible_keys()
         moto_startup.defer_bundled_cognito_key()
         moto_startup.share_moto_loader()
         self._clients = _ClientCache()

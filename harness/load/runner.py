@@ -119,7 +119,7 @@ def run_locust(plan: LoadPlan, plan_file: Path, opts: LoadOptions, out_dir: Path
     return prefix, min(seconds, plan.duration_s)
 
 
-WARM_CONCURRENCY = 32
+WARM_CONCURRENCY = 64
 _NO_QUOTA = (401, 403, 429)  # refused before the usage plan counts the request (or by its throttle)
 
 
@@ -127,7 +127,10 @@ def warm_up(plan: LoadPlan) -> dict[str, int]:
     """Each tenant's users at once with a token never authorised (its warm token), so every request
     misses the authorizer cache and as many authorizer environments start as the run keeps busy (a
     cached decision that expires mid-run invokes the authorizer once per waiting request, as API
-    Gateway does); the same burst again, now cached, so as many function environments start; then
+    Gateway does); the same burst again, now cached, so as many function environments start (twice
+    as many requests as users, up to WARM_CONCURRENCY: requests that finish at different times
+    overlap less than the users will, and each environment started in the window costs a cold
+    start, about a second of CPU, in the middle of the measurement); then
     each of the run's tokens once, their first use, so their decisions are cached just before the
     window and do not expire in it when it is shorter than the authorizer's TTL. Returns the
     requests each key spent of its quota."""
@@ -145,7 +148,7 @@ def warm_up(plan: LoadPlan) -> dict[str, int]:
     with ThreadPoolExecutor(max_workers=WARM_CONCURRENCY) as pool:
         for t in plan.tenants:
             first = t.warm_token or t.tokens[0]
-            width = range(min(t.users, WARM_CONCURRENCY))
+            width = range(min(2 * t.users, WARM_CONCURRENCY))
             for _ in range(2):  # the second burst, cached, starts all function environments at once
                 list(pool.map(lambda _i, t=t, first=first: get(t, first), width))
     for t in plan.tenants:
