@@ -57,3 +57,17 @@ def fresh_target(tmp_path: Any) -> Iterator[EmbeddedTarget]:
 def aws(target: EmbeddedTarget) -> ClientFactory:
     """boto3 clients against the session target; root by default, any credentials on request."""
     return make_client_factory(target.endpoint)
+
+
+# The longest tests (whole suite runs against endpoints, the fidelity run) start first, so that
+# under xdist they overlap the many short ones instead of running alone at the end.
+LONGEST_FIRST = (
+    "tests/targets/test_run_endpoint.py::test_run_passes_against_moto_server_behind_the_front_door",
+    "tests/targets/test_run_endpoint.py::test_run_passes_against_ministack_behind_the_front_door",
+    "tests/fidelity/test_fidelity_cli.py::test_fidelity_against_ministack_reports_the_client_sent_api_key_difference",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {nodeid: i for i, nodeid in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid, len(rank)))  # stable: the rest keep their order

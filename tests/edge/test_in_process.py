@@ -57,22 +57,20 @@ def test_the_app_sees_the_request_the_listener_parses_off_the_wire() -> None:
         endpoint = f"http://127.0.0.1:{server.port}"
         for client in (_client(endpoint, "dynamodb"),
                        in_process.attach(_client(endpoint, "dynamodb"), record)):
-            client.meta.events.register("before-sign", _fixed_date)
             client.describe_table(TableName="t")
     finally:
         server.stop()
     wire, direct = seen
 
     def shape(r: HttpRequest) -> tuple[Any, ...]:
-        return (r.method, r.path, r.query, r.body, r.client,
-                {k: v for k, v in r.headers.items() if k not in ("user-agent", "amz-sdk-invocation-id")})
+        # The two calls may be signed a second apart: compare the signature's scope, not its value.
+        headers = {k: v for k, v in r.headers.items()
+                   if k not in ("user-agent", "amz-sdk-invocation-id", "x-amz-date")}
+        headers["authorization"] = headers["authorization"].split("Signature=")[0]
+        return (r.method, r.path, r.query, r.body, r.client, headers)
 
     assert shape(direct) == shape(wire)
     assert direct.headers["host"] == f"127.0.0.1:{server.port}"
-
-
-def _fixed_date(request: Any, **_: Any) -> None:
-    request.context["timestamp"] = "20260101T000000Z"
 
 
 def test_answers_match_http_and_signatures_are_still_checked(target: EmbeddedTarget) -> None:
