@@ -17,6 +17,7 @@ from harness.load.plan import MARKER, PLAN_ENV, LoadPlan, LoadTenant, Scenario
 from harness.load.prepare import PER_USER_RPS, build_plan, offers
 from harness.load.results import check, read_csv
 from harness.load.scale import PlanScaler
+from harness.saas.layout import STACK_DIR
 from harness.suites.adapter import RawTable, SaasAdapter, Target, Tenant
 from harness.suites.helpers import Oracle
 from harness.targets.spec import LOOPBACK_HOSTS
@@ -24,7 +25,7 @@ from harness.targets.spec import LOOPBACK_HOSTS
 LOCUSTFILES: dict[Scenario, str] = {"usage-plans": "usage_plans.py", "noisy-neighbour": "noisy_neighbour.py",
                                     "authorizer-cache": "authorizer_cache.py"}
 MAX_DURATION_S = 600.0
-SHIPPED_LOCUSTFILES = Path(__file__).resolve().parents[2] / "loadtests"
+SHIPPED_LOCUSTFILES = STACK_DIR.parent / "loadtests"  # beside the shipped stack/
 LOOPBACK = LOOPBACK_HOSTS
 
 

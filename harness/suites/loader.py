@@ -5,14 +5,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from pathlib import Path
 from types import ModuleType
 
+from harness.saas.layout import STACK_DIR
 from harness.suites.adapter import SaasAdapter
 
 DEFAULT_ADAPTER = "stack.harness_adapter:ReferenceAdapter"
-# The folder holding the reference stack/ the harness ships, for the default adapter from any folder.
-CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = STACK_DIR.parent  # holds the shipped stack/, for the default adapter from any folder
 
 
 class AdapterLoadError(ValueError):

@@ -293,28 +293,27 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def install_aws_names(runtime_dir: str, spec: dict[str, Any]) -> None:
-    """Load aws_names.py of this folder under a private name, so no function module shadows it."""
+def _runtime_module(runtime_dir: str, name: str) -> Any:
+    """`<name>.py` of this folder, loaded under a private name, so no function module shadows it."""
     import importlib.util
 
-    found = importlib.util.spec_from_file_location("_saas_harness_aws_names",
-                                                   os.path.join(runtime_dir, "aws_names.py"))
+    found = importlib.util.spec_from_file_location(f"_saas_harness_{name}",
+                                                   os.path.join(runtime_dir, f"{name}.py"))
     assert found is not None and found.loader is not None
     module = importlib.util.module_from_spec(found)
     found.loader.exec_module(module)
-    module.install_aws_names(spec)
+    return module
+
+
+def install_aws_names(runtime_dir: str, spec: dict[str, Any]) -> None:
+    """Resolve the AWS names the harness serves to its listeners (aws_names.py)."""
+    _runtime_module(runtime_dir, "aws_names").install_aws_names(spec)
 
 
 def install_pipe_transport(runtime_dir: str, spec: dict[str, Any], reader: FrameReader,
                            resp_fd: int, names: dict[str, Any] | None) -> Any:
-    """Load pipe_transport.py under a private name and route botocore's harness requests to the pipe."""
-    import importlib.util
-
-    found = importlib.util.spec_from_file_location("_saas_harness_pipe_transport",
-                                                   os.path.join(runtime_dir, "pipe_transport.py"))
-    assert found is not None and found.loader is not None
-    module = importlib.util.module_from_spec(found)
-    found.loader.exec_module(module)
+    """Route botocore's requests for the harness to the pipe (pipe_transport.py)."""
+    module = _runtime_module(runtime_dir, "pipe_transport")
     transport = module.PipeTransport(lambda kind, body: send(resp_fd, kind, body), reader.read,
                                      spec.get("netlocs", []), (names or {}).get("patterns", []))
     transport.install()
